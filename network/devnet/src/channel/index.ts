@@ -1,0 +1,11 @@
+export { buildGenesisBlock, parseConfigBlock } from './genesis';
+export type { GenesisBlockOptions } from './genesis';
+export { buildChannelConfig, formatDuration } from './config';
+export type { ChannelConfigOptions, BatchSizeOptions, AnchorPeerAddress } from './config';
+export { buildMspConfig } from './msp-config';
+export { blockHeaderHash, blockHeaderBytes, computeBlockDataHash } from './blockhash';
+export { signaturePolicyFromString, signedBy, nOutOf } from './policydsl';
+export type { PolicyDslOptions } from './policydsl';
+export { implicitMetaPolicy, signaturePolicy } from './policies';
+export type { ImplicitMetaRule } from './policies';
+export { PolicyParseError, NotAConfigBlockError, GenesisOptionsError } from './errors';

@@ -1,0 +1,53 @@
+import type { BatchSize } from './orderer/blockcutter';
+
+export interface ChaincodeSpec {
+  /** Chaincode name on the channel (the ledger namespace). */
+  readonly name: string;
+  /** Folder of a fabric-contract-api package. */
+  readonly path: string;
+  readonly version?: string;
+  /**
+   * Signature policy in Fabric's DSL, e.g. "OR('Org1MSP.peer','Org2MSP.peer')"; absent means the
+   * channel's Endorsement policy (MAJORITY Endorsement).
+   */
+  readonly endorsementPolicy?: string;
+}
+
+export interface DevnetPorts {
+  readonly orderer: number;
+  /** By peer host name, e.g. `peer0.org1.example.com`. */
+  readonly peers: Readonly<Record<string, number>>;
+}
+
+export interface DevnetOptions {
+  /** Where crypto material, ledgers and the network profile live. Default `./.devnet`. */
+  readonly dataDir?: string;
+  /** Fixed ports, or 'random' for free ports (tests). Default: the test-network's 7050/7051/8051/9051. */
+  readonly ports?: DevnetPorts | 'random';
+  readonly channelId?: string;
+  /** Block cutting; applied when the channel is created and as an override afterwards. */
+  readonly batchSize?: Partial<BatchSize>;
+  readonly batchTimeoutMs?: number;
+  /** Chaincodes to run beside the ones recorded in the data directory. */
+  readonly chaincodes?: readonly ChaincodeSpec[];
+  /** fdatasync every block before acknowledging it (default true). */
+  readonly sync?: boolean;
+  readonly log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void;
+}
+
+export const DEFAULT_CHANNEL = 'supplychain';
+export const DEFAULT_PORTS: DevnetPorts = {
+  orderer: 7050,
+  peers: { 'peer0.org1.example.com': 7051, 'peer1.org1.example.com': 8051, 'peer0.org2.example.com': 9051 },
+};
+
+/**
+ * Defaults for a fast development loop: a block is cut after 20 ms or 500 transactions, so a single
+ * submit commits in about 20-30 ms and a busy client still gets large blocks.
+ */
+export const DEFAULT_BATCH: BatchSize = {
+  maxMessageCount: 500,
+  absoluteMaxBytes: 10 * 1024 * 1024,
+  preferredMaxBytes: 2 * 1024 * 1024,
+};
+export const DEFAULT_BATCH_TIMEOUT_MS = 20;

@@ -1,0 +1,339 @@
+import { createHash, createPrivateKey } from 'node:crypto';
+import { promises as fs, existsSync } from 'node:fs';
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { common, gateway, orderer as ordererProtos, peer } from './protos';
+import { generateCryptoMaterial, allPeers, ordererOrgs, peerOrgs } from './crypto';
+import type { CryptoMaterial, NodeIdentity } from './crypto';
+import { buildGenesisBlock, parseConfigBlock, signaturePolicyFromString } from './channel';
+import { ChannelLedger } from './ledger/ledger';
+import { blockHeaderHash } from './ledger/blockhash';
+import { ChaincodeConnection } from './peer/chaincode-connection';
+import type { ChaincodeDefinition } from './peer/channel';
+import { Endorser } from './peer/endorser';
+import { SigningIdentity } from './peer/signer';
+import { Orderer } from './orderer/orderer';
+import type { BatchSize } from './orderer/blockcutter';
+import { GatewayService, unary } from './gateway/gateway-service';
+import { DeliverService } from './gateway/deliver-service';
+import { ChannelRuntime } from './channel-runtime';
+import { ChaincodeProcess } from './chaincode-process';
+import { freePort } from './ports';
+import {
+  DEFAULT_BATCH,
+  DEFAULT_BATCH_TIMEOUT_MS,
+  DEFAULT_CHANNEL,
+  DEFAULT_PORTS,
+  type ChaincodeSpec,
+  type DevnetOptions,
+  type DevnetPorts,
+} from './config';
+
+const HOST = '127.0.0.1';
+const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+const CHAINCODES_FILE = 'chaincodes.json';
+
+export interface PeerInfo {
+  readonly name: string;
+  readonly mspId: string;
+  /** host:port to dial (127.0.0.1). */
+  readonly address: string;
+  /** The host name in the peer's TLS certificate, for `grpc.ssl_target_name_override`. */
+  readonly hostAlias: string;
+}
+
+export interface Devnet {
+  readonly dataDir: string;
+  readonly channelId: string;
+  readonly material: CryptoMaterial;
+  readonly peers: readonly PeerInfo[];
+  readonly ordererAddress: string;
+  /** Ledger height of the channel. */
+  readonly height: number;
+  /** Runs another fabric-contract-api package as a chaincode and records it in the data directory. */
+  deploy(spec: ChaincodeSpec): Promise<void>;
+  /** Kills one organisation's server of a chaincode, as a crash would; it is restarted automatically. */
+  killChaincodeServer(name: string, mspId: string): void;
+  /** Waits until every chaincode server is registered with every peer. */
+  chaincodesReady(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface RunningChaincode {
+  readonly definition: ChaincodeDefinition;
+  readonly processes: Map<string, ChaincodeProcess>;
+  readonly connections: ChaincodeConnection[];
+}
+
+/** Starts the embedded network: crypto material and channel on first start, then peers, orderer, chaincodes. */
+export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> {
+  const log = options.log ?? ((): void => undefined);
+  const dataDir = path.resolve(options.dataDir ?? '.devnet');
+  const channelId = options.channelId ?? DEFAULT_CHANNEL;
+  await fs.mkdir(dataDir, { recursive: true });
+
+  const ports = await resolvePorts(options.ports);
+  const ordererAddress = `${HOST}:${ports.orderer}`;
+  const material = await generateCryptoMaterial(dataDir);
+
+  const ledger = await ChannelLedger.open({ dir: path.join(dataDir, 'ledger'), channelId, sync: options.sync ?? true });
+  if (ledger.height === 0) {
+    const genesis = buildGenesisBlock({
+      channelId,
+      material,
+      batchSize: { ...DEFAULT_BATCH, ...options.batchSize },
+      batchTimeoutMs: options.batchTimeoutMs ?? DEFAULT_BATCH_TIMEOUT_MS,
+      ordererAddress: `orderer.example.com:${ports.orderer}`,
+    });
+    await ledger.commitBlock(genesis);
+    log('info', `created channel ${channelId} (block 0)`);
+  }
+  const config = parseConfigBlock(await ledger.getBlock(0));
+  const fromConfig = batchFromConfig(config);
+  const batchSize: BatchSize = { ...fromConfig.batchSize, ...options.batchSize };
+  const batchTimeoutMs = options.batchTimeoutMs ?? fromConfig.batchTimeoutMs;
+
+  const runtime = new ChannelRuntime({
+    channelId,
+    ledger,
+    config,
+    chaincodes: new Map(),
+    onCommitError: (err) => log('error', `commit failed: ${err.message}`),
+  });
+
+  const ordererIdentity = identityOf(ordererOrgs(material)[0]?.orderers[0]);
+  const orderer = new Orderer(ordererIdentity);
+  const lastBlock = await ledger.getBlock(ledger.height - 1);
+  orderer.addChannel({
+    channelId,
+    batchSize,
+    batchTimeoutMs,
+    nextBlockNumber: ledger.height,
+    previousHash: blockHeaderHash(lastBlock.getHeader() as common.BlockHeader),
+    lastConfigIndex: 0,
+    access: runtime,
+    deliver: (block) => void runtime.committer.enqueue(block),
+  });
+
+  // Each peer keeps its own connections to its organisation's chaincode servers, as in Fabric.
+  const chaincodeConnections = new Map<string, Map<string, ChaincodeConnection>>();
+  const peerNodes = allPeers(material).map((node) => {
+    const connections = new Map<string, ChaincodeConnection>();
+    chaincodeConnections.set(node.name, connections);
+    const address = `${HOST}:${portOf(ports, node.name)}`;
+    const endorser = new Endorser({
+      address,
+      identity: identityOf(node),
+      channels: (id) => (id === channelId ? runtime : undefined),
+      chaincodes: connections,
+    });
+    return { node, address, endorser };
+  });
+  const endorsers = peerNodes.map((p) => p.endorser);
+
+  const servers: grpc.Server[] = [];
+  for (const { endorser } of peerNodes) {
+    const server = new grpc.Server({
+      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+      'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    });
+    const gatewayService = new GatewayService({
+      local: endorser,
+      endorsers: () => endorsers,
+      orderer,
+      ordererAddress,
+      channel: (id) => (id === channelId ? runtime : undefined),
+    });
+    server.addService(gateway.GatewayService, gatewayService.implementation());
+    server.addService(peer.DeliverService, new DeliverService({ channel: (id) => (id === channelId ? runtime : undefined) }).implementation());
+    server.addService(peer.EndorserService, {
+      processProposal: unary(async (signed: peer.SignedProposal) => (await endorser.processProposal(signed)).response),
+    });
+    await bind(server, endorser.address);
+    servers.push(server);
+  }
+  const ordererServer = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
+  ordererServer.addService(ordererProtos.AtomicBroadcastService, {
+    broadcast: (call: grpc.ServerDuplexStream<common.Envelope, ordererProtos.BroadcastResponse>) => {
+      call.on('data', (env: common.Envelope) => {
+        const result = orderer.broadcast(env.serializeBinary());
+        const response = new ordererProtos.BroadcastResponse();
+        response.setStatus(result.status);
+        response.setInfo(result.info);
+        call.write(response);
+      });
+      call.on('end', () => call.end());
+    },
+    deliver: new DeliverService({ channel: (id) => (id === channelId ? runtime : undefined) }).implementation().deliver as grpc.UntypedHandleCall,
+  });
+  await bind(ordererServer, ordererAddress);
+  servers.push(ordererServer);
+
+  const running = new Map<string, RunningChaincode>();
+  const deploy = async (spec: ChaincodeSpec, persist: boolean): Promise<void> => {
+    const modulePath = path.resolve(spec.path);
+    if (!existsSync(path.join(modulePath, 'package.json'))) {
+      throw new Error(`${modulePath} is not a chaincode package (no package.json)`);
+    }
+    if (running.has(spec.name)) throw new Error(`chaincode ${spec.name} is already deployed`);
+    const version = spec.version ?? '1.0';
+    const definition: ChaincodeDefinition = {
+      name: spec.name,
+      version,
+      endorsementPolicy: spec.endorsementPolicy ? signaturePolicyFromString(spec.endorsementPolicy) : undefined,
+      endorsementPolicyText: spec.endorsementPolicy ?? '/Channel/Application/Endorsement (MAJORITY Endorsement)',
+    };
+    const packageId = `${spec.name}_${version}:${createHash('sha256').update(`${spec.name}\0${version}\0${modulePath}`).digest('hex')}`;
+    const entry: RunningChaincode = { definition, processes: new Map(), connections: [] };
+    for (const org of peerOrgs(material)) {
+      const address = `${HOST}:${await freePort()}`;
+      const proc = new ChaincodeProcess({
+        modulePath,
+        chaincodeId: packageId,
+        address,
+        env: { CORE_PEER_LOCALMSPID: org.mspId, CORE_PEER_TLS_ENABLED: 'false' },
+        log: (level, msg) => log(level, msg),
+      });
+      proc.start();
+      entry.processes.set(org.mspId, proc);
+      for (const { node } of peerNodes.filter((p) => p.node.mspId === org.mspId)) {
+        const connection = new ChaincodeConnection({ name: spec.name, address, log: (level, msg) => log(level, `${node.name} ${msg}`) });
+        chaincodeConnections.get(node.name)?.set(spec.name, connection);
+        entry.connections.push(connection);
+        void connection.start();
+      }
+    }
+    running.set(spec.name, entry);
+    runtime.defineChaincode(definition);
+    if (persist) await recordChaincode(dataDir, { ...spec, path: modulePath });
+    log('info', `chaincode ${spec.name} ${version} deployed from ${modulePath} (policy ${definition.endorsementPolicyText})`);
+  };
+
+  for (const spec of await recordedChaincodes(dataDir)) await deploy(spec, false);
+  for (const spec of options.chaincodes ?? []) if (!running.has(spec.name)) await deploy(spec, true);
+
+  const peers: PeerInfo[] = peerNodes.map(({ node, address }) => ({ name: node.name, mspId: node.mspId, address, hostAlias: node.name }));
+  await writeProfile(dataDir, { channelId, peers, ordererAddress, material, chaincodes: [...running.keys()] });
+  await fs.writeFile(path.join(dataDir, 'devnet.pid'), String(process.pid));
+  log('info', `devnet up: channel ${channelId}, height ${ledger.height}, peers ${peers.map((p) => `${p.name}@${p.address}`).join(', ')}, orderer ${ordererAddress}`);
+
+  let stopped = false;
+  return {
+    dataDir,
+    channelId,
+    material,
+    peers,
+    ordererAddress,
+    get height() {
+      return ledger.height;
+    },
+    deploy: async (spec) => {
+      await deploy(spec, true);
+      await writeProfile(dataDir, { channelId, peers, ordererAddress, material, chaincodes: [...running.keys()] });
+    },
+    killChaincodeServer: (name, mspId) => running.get(name)?.processes.get(mspId)?.kill(),
+    chaincodesReady: async () => {
+      await Promise.all([...running.values()].flatMap((r) => r.connections.map((c) => c.start())));
+    },
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.tryShutdown(() => resolve()))));
+      orderer.flush();
+      orderer.stop();
+      await runtime.committer.drain();
+      for (const r of running.values()) {
+        await Promise.all(r.connections.map((c) => c.close()));
+        await Promise.all([...r.processes.values()].map((p) => p.stop()));
+      }
+      runtime.close();
+      await ledger.close();
+      await fs.rm(path.join(dataDir, 'devnet.pid'), { force: true });
+    },
+  };
+}
+
+async function resolvePorts(ports: DevnetOptions['ports']): Promise<DevnetPorts> {
+  if (ports === 'random') {
+    const peers: Record<string, number> = {};
+    for (const name of Object.keys(DEFAULT_PORTS.peers)) peers[name] = await freePort();
+    return { orderer: await freePort(), peers };
+  }
+  return ports ?? DEFAULT_PORTS;
+}
+
+function portOf(ports: DevnetPorts, name: string): number {
+  const port = ports.peers[name];
+  if (port === undefined) throw new Error(`no port configured for ${name}`);
+  return port;
+}
+
+function identityOf(node: NodeIdentity | undefined): SigningIdentity {
+  if (!node) throw new Error('crypto material is missing a node identity');
+  return new SigningIdentity(node.mspId, node.certPem, createPrivateKey(node.keyPem));
+}
+
+function bind(server: grpc.Server, address: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(new Error(`cannot listen on ${address}: ${err.message}`)) : resolve()));
+  });
+}
+
+/** BatchSize and BatchTimeout from the Orderer group of a channel config. */
+function batchFromConfig(config: common.Config): { batchSize: BatchSize; batchTimeoutMs: number } {
+  const values = config.getChannelGroup()?.getGroupsMap().get('Orderer')?.getValuesMap();
+  const sizeBytes = values?.get('BatchSize')?.getValue_asU8();
+  const timeoutBytes = values?.get('BatchTimeout')?.getValue_asU8();
+  const batchSize = sizeBytes
+    ? (() => {
+        const b = ordererProtos.BatchSize.deserializeBinary(sizeBytes);
+        return { maxMessageCount: b.getMaxMessageCount(), absoluteMaxBytes: b.getAbsoluteMaxBytes(), preferredMaxBytes: b.getPreferredMaxBytes() };
+      })()
+    : DEFAULT_BATCH;
+  const timeout = timeoutBytes ? ordererProtos.BatchTimeout.deserializeBinary(timeoutBytes).getTimeout() : '';
+  return { batchSize, batchTimeoutMs: parseDuration(timeout) ?? DEFAULT_BATCH_TIMEOUT_MS };
+}
+
+function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  return m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60_000;
+}
+
+async function recordedChaincodes(dataDir: string): Promise<ChaincodeSpec[]> {
+  try {
+    return JSON.parse(await fs.readFile(path.join(dataDir, CHAINCODES_FILE), 'utf8')) as ChaincodeSpec[];
+  } catch {
+    return [];
+  }
+}
+
+async function recordChaincode(dataDir: string, spec: ChaincodeSpec): Promise<void> {
+  const specs = (await recordedChaincodes(dataDir)).filter((s) => s.name !== spec.name);
+  specs.push(spec);
+  const file = path.join(dataDir, CHAINCODES_FILE);
+  await fs.writeFile(`${file}.tmp`, JSON.stringify(specs, null, 2));
+  await fs.rename(`${file}.tmp`, file);
+}
+
+/** The network as a client sees it; the next issue turns this into the shared profile format. */
+async function writeProfile(
+  dataDir: string,
+  info: { channelId: string; peers: readonly PeerInfo[]; ordererAddress: string; material: CryptoMaterial; chaincodes: string[] },
+): Promise<void> {
+  const profile = {
+    name: 'devnet',
+    channel: info.channelId,
+    chaincodes: info.chaincodes,
+    orderer: { address: info.ordererAddress, hostAlias: 'orderer.example.com' },
+    organizations: peerOrgs(info.material).map((org) => ({
+      mspId: org.mspId,
+      peers: info.peers.filter((p) => p.mspId === org.mspId).map((p) => ({ name: p.name, address: p.address, hostAlias: p.hostAlias })),
+      users: Object.fromEntries(Object.entries(org.users).map(([name, u]) => [name, { certPath: path.join(u.mspDir, 'signcerts', `${u.name}-cert.pem`), keyPath: path.join(u.mspDir, 'keystore', 'priv_sk'), mspDir: u.mspDir }])),
+    })),
+  };
+  const file = path.join(dataDir, 'network.json');
+  await fs.writeFile(`${file}.tmp`, JSON.stringify(profile, null, 2));
+  await fs.rename(`${file}.tmp`, file);
+}

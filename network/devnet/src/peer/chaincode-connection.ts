@@ -1,0 +1,389 @@
+import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { Timestamp } from 'google-protobuf/google/protobuf/timestamp_pb';
+import { ledger, peer } from '../protos';
+import type { RangeScan, TxSimulator } from './simulator';
+
+const MsgType = peer.ChaincodeMessage.Type;
+/** Results per QueryResponse, Fabric's `maxResultLimit`. */
+const QUERY_BATCH = 100;
+
+/** Fabric's suffix for a chaincode stream that died mid-transaction; the gateway retries on it. */
+export const ERROR_STREAM_TERMINATED = 'chaincode stream terminated';
+
+export interface ChaincodeInvocation {
+  readonly txId: string;
+  readonly channelId: string;
+  readonly signedProposal: peer.SignedProposal;
+  readonly input: peer.ChaincodeInput;
+  readonly simulator: TxSimulator;
+  /** Runs another chaincode on the same channel and transaction (INVOKE_CHAINCODE). */
+  readonly invokeChaincode: (name: string, input: peer.ChaincodeInput) => Promise<peer.ChaincodeMessage>;
+}
+
+export interface ChaincodeConnectionOptions {
+  /** Chaincode name, the ledger namespace it writes. */
+  readonly name: string;
+  /** host:port of the chaincode server (fabric-chaincode-node server --chaincode-address). */
+  readonly address: string;
+  readonly credentials?: grpc.ChannelCredentials;
+  readonly executeTimeoutMs?: number;
+  readonly log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
+}
+
+interface Pending {
+  readonly invocation: ChaincodeInvocation;
+  readonly resolve: (msg: peer.ChaincodeMessage) => void;
+  readonly reject: (err: Error) => void;
+  readonly iterators: Map<string, Iterator>;
+  readonly timer: NodeJS.Timeout;
+}
+
+type Iterator =
+  | { kind: 'range'; scan: RangeScan; pageSize: number | undefined; returned: number }
+  | { kind: 'history'; items: peer.ChaincodeMessage[] | ledger.queryresult.KeyModification[]; offset: number };
+
+export class ChaincodeUnavailableError extends Error {
+  override readonly name = 'ChaincodeUnavailableError';
+}
+
+/**
+ * The peer's side of the chaincode shim protocol for chaincode-as-a-service: the peer dials the chaincode
+ * server, the chaincode registers, and transactions are multiplexed over the one stream by channel and txid.
+ * The connection re-dials with back-off when the chaincode server goes away.
+ */
+export class ChaincodeConnection {
+  readonly name: string;
+  readonly #options: ChaincodeConnectionOptions;
+  readonly #pending = new Map<string, Pending>();
+  #client: peer.ChaincodeClient | undefined;
+  #stream: grpc.ClientDuplexStream<peer.ChaincodeMessage, peer.ChaincodeMessage> | undefined;
+  #ready: Promise<void> | undefined;
+  #readyResolve: (() => void) | undefined;
+  #isReady = false;
+  #closed = false;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #attempt = 0;
+
+  constructor(options: ChaincodeConnectionOptions) {
+    this.name = options.name;
+    this.#options = options;
+  }
+
+  get ready(): boolean {
+    return this.#isReady;
+  }
+
+  /** Resolves once the chaincode has registered; keeps trying in the background until then. */
+  start(): Promise<void> {
+    if (!this.#ready) {
+      this.#ready = new Promise((resolve) => (this.#readyResolve = resolve));
+      this.#dial();
+    }
+    return this.#ready;
+  }
+
+  #log(level: 'info' | 'warn' | 'error', msg: string): void {
+    this.#options.log?.(level, `[chaincode ${this.name}] ${msg}`);
+  }
+
+  #dial(): void {
+    if (this.#closed) return;
+    this.#client ??= new peer.ChaincodeClient(
+      this.#options.address,
+      this.#options.credentials ?? grpc.credentials.createInsecure(),
+      { 'grpc.max_receive_message_length': 100 * 1024 * 1024, 'grpc.max_send_message_length': 100 * 1024 * 1024 },
+    );
+    const stream = this.#client.connect();
+    this.#stream = stream;
+    let registered = false;
+    stream.on('data', (msg: peer.ChaincodeMessage) => {
+      if (!registered) {
+        if (msg.getType() !== MsgType.REGISTER) {
+          this.#log('warn', `expected REGISTER, got message type ${msg.getType()}`);
+          stream.cancel();
+          return;
+        }
+        registered = true;
+        this.#attempt = 0;
+        stream.write(message(MsgType.REGISTERED));
+        stream.write(message(MsgType.READY));
+        this.#isReady = true;
+        this.#log('info', `registered from ${this.#options.address}`);
+        this.#readyResolve?.();
+        return;
+      }
+      this.#onMessage(msg);
+    });
+    const onGone = (err?: Error): void => {
+      if (this.#stream !== stream) return;
+      this.#stream = undefined;
+      if (this.#isReady) this.#log('warn', `stream closed${err ? `: ${err.message}` : ''}`);
+      this.#isReady = false;
+      for (const [key, p] of this.#pending) {
+        this.#pending.delete(key);
+        clearTimeout(p.timer);
+        p.reject(new ChaincodeUnavailableError(`${this.name}: ${ERROR_STREAM_TERMINATED}`));
+      }
+      if (!this.#closed) {
+        // Exponential back-off capped at 2 s: a restarted chaincode server is picked up quickly.
+        const delay = Math.min(2000, 50 * 2 ** Math.min(this.#attempt++, 6));
+        this.#retryTimer = setTimeout(() => this.#dial(), delay);
+      }
+    };
+    stream.on('error', (err: Error) => onGone(err));
+    stream.on('end', () => onGone());
+  }
+
+  /** Runs one transaction of this chaincode; resolves with the COMPLETED message (or rejects). */
+  execute(invocation: ChaincodeInvocation): Promise<peer.ChaincodeMessage> {
+    const stream = this.#stream;
+    if (!stream || !this.#isReady) {
+      return Promise.reject(new ChaincodeUnavailableError(`chaincode ${this.name} is not connected`));
+    }
+    const key = `${invocation.channelId}:${invocation.txId}`;
+    if (this.#pending.has(key)) {
+      return Promise.reject(new Error(`txid: ${invocation.txId}(${invocation.channelId}) exists`));
+    }
+    return new Promise((resolve, reject) => {
+      const timeoutMs = this.#options.executeTimeoutMs ?? 30_000;
+      const timer = setTimeout(() => {
+        this.#pending.delete(key);
+        reject(new Error(`timeout expired while executing transaction`));
+      }, timeoutMs);
+      this.#pending.set(key, { invocation, resolve, reject, iterators: new Map(), timer });
+      const msg = message(MsgType.TRANSACTION, invocation.input.serializeBinary(), invocation);
+      msg.setProposal(invocation.signedProposal);
+      stream.write(msg);
+    });
+  }
+
+  #onMessage(msg: peer.ChaincodeMessage): void {
+    const key = `${msg.getChannelId()}:${msg.getTxid()}`;
+    const pending = this.#pending.get(key);
+    if (!pending) {
+      this.#log('warn', `message type ${msg.getType()} for unknown transaction ${msg.getTxid()}`);
+      return;
+    }
+    const type = msg.getType();
+    if (type === MsgType.COMPLETED || type === MsgType.ERROR) {
+      this.#pending.delete(key);
+      clearTimeout(pending.timer);
+      for (const it of pending.iterators.values()) if (it.kind === 'range') void it.scan.close();
+      pending.resolve(msg);
+      return;
+    }
+    this.#handleRequest(msg, pending).then(
+      (payload) => this.#reply(msg, MsgType.RESPONSE, payload),
+      (err: Error) => {
+        const text = `${typeName(type)} failed: transaction ID: ${msg.getTxid()}: ${err.message}`;
+        this.#reply(msg, MsgType.ERROR, Buffer.from(text));
+      },
+    );
+  }
+
+  #reply(request: peer.ChaincodeMessage, type: number, payload: Uint8Array): void {
+    const reply = new peer.ChaincodeMessage();
+    reply.setType(type as peer.ChaincodeMessage.TypeMap[keyof peer.ChaincodeMessage.TypeMap]);
+    reply.setPayload(payload);
+    reply.setTxid(request.getTxid());
+    reply.setChannelId(request.getChannelId());
+    this.#stream?.write(reply);
+  }
+
+  async #handleRequest(msg: peer.ChaincodeMessage, pending: Pending): Promise<Uint8Array> {
+    const sim = pending.invocation.simulator;
+    const ns = this.name;
+    const payload = msg.getPayload_asU8();
+    switch (msg.getType()) {
+      case MsgType.GET_STATE: {
+        const req = peer.GetState.deserializeBinary(payload);
+        rejectCollection(req.getCollection());
+        const value = await sim.getState(ns, req.getKey());
+        return value?.value ?? new Uint8Array();
+      }
+      case MsgType.PUT_STATE: {
+        const req = peer.PutState.deserializeBinary(payload);
+        rejectCollection(req.getCollection());
+        sim.putState(ns, req.getKey(), req.getValue_asU8());
+        return new Uint8Array();
+      }
+      case MsgType.DEL_STATE: {
+        const req = peer.DelState.deserializeBinary(payload);
+        rejectCollection(req.getCollection());
+        sim.deleteState(ns, req.getKey());
+        return new Uint8Array();
+      }
+      case MsgType.GET_STATE_METADATA: {
+        const req = peer.GetStateMetadata.deserializeBinary(payload);
+        rejectCollection(req.getCollection());
+        const value = await sim.getState(ns, req.getKey());
+        const result = new peer.StateMetadataResult();
+        result.setEntriesList(
+          [...(value?.metadata ?? new Map<string, Uint8Array>()).entries()].map(([name, v]) => {
+            const entry = new peer.StateMetadata();
+            entry.setMetakey(name);
+            entry.setValue(v);
+            return entry;
+          }),
+        );
+        return result.serializeBinary();
+      }
+      case MsgType.PUT_STATE_METADATA: {
+        const req = peer.PutStateMetadata.deserializeBinary(payload);
+        rejectCollection(req.getCollection());
+        const md = req.getMetadata();
+        if (!md) throw new Error('metadata is required');
+        sim.setStateMetadata(ns, req.getKey(), md.getMetakey(), md.getValue_asU8());
+        return new Uint8Array();
+      }
+      case MsgType.GET_STATE_BY_RANGE: {
+        const req = peer.GetStateByRange.deserializeBinary(payload);
+        rejectCollection(req.getCollection());
+        let startKey = req.getStartkey();
+        let pageSize: number | undefined;
+        const metaBytes = req.getMetadata_asU8();
+        if (metaBytes.length > 0) {
+          const meta = peer.QueryMetadata.deserializeBinary(metaBytes);
+          pageSize = meta.getPagesize();
+          if (meta.getBookmark() !== '') startKey = meta.getBookmark();
+          if (pageSize <= 0) throw new Error('pageSize must be greater than zero');
+        }
+        const scan = sim.openRange(ns, startKey, req.getEndkey());
+        const id = randomUUID();
+        const it: Iterator = { kind: 'range', scan, pageSize, returned: 0 };
+        pending.iterators.set(id, it);
+        return this.#nextBatch(id, it, pending);
+      }
+      case MsgType.GET_HISTORY_FOR_KEY: {
+        const req = peer.GetHistoryForKey.deserializeBinary(payload);
+        const history = await sim.getHistory(ns, req.getKey());
+        const items = history.map((h) => {
+          const km = new ledger.queryresult.KeyModification();
+          km.setTxId(h.txId);
+          km.setValue(h.value);
+          km.setIsDelete(h.isDelete);
+          if (h.timestamp) {
+            const ts = new Timestamp();
+            ts.setSeconds(h.timestamp.seconds);
+            ts.setNanos(h.timestamp.nanos);
+            km.setTimestamp(ts);
+          }
+          return km;
+        });
+        const id = randomUUID();
+        const it: Iterator = { kind: 'history', items, offset: 0 };
+        pending.iterators.set(id, it);
+        return this.#nextBatch(id, it, pending);
+      }
+      case MsgType.QUERY_STATE_NEXT: {
+        const req = peer.QueryStateNext.deserializeBinary(payload);
+        const it = pending.iterators.get(req.getId());
+        if (!it) throw new Error('query iterator not found');
+        return this.#nextBatch(req.getId(), it, pending);
+      }
+      case MsgType.QUERY_STATE_CLOSE: {
+        const req = peer.QueryStateClose.deserializeBinary(payload);
+        const it = pending.iterators.get(req.getId());
+        if (it?.kind === 'range') await it.scan.close();
+        pending.iterators.delete(req.getId());
+        const resp = new peer.QueryResponse();
+        resp.setId(req.getId());
+        resp.setHasMore(false);
+        return resp.serializeBinary();
+      }
+      case MsgType.GET_QUERY_RESULT:
+        // The devnet's state database is LevelDB, which has no rich queries; a LevelDB peer says exactly this.
+        throw new Error('ExecuteQuery not supported for leveldb');
+      case MsgType.INVOKE_CHAINCODE: {
+        const spec = peer.ChaincodeSpec.deserializeBinary(payload);
+        const target = spec.getChaincodeId()?.getName() ?? '';
+        const [name, channel] = target.split('/');
+        if (channel !== undefined && channel !== '' && channel !== pending.invocation.channelId) {
+          throw new Error(`invoking chaincode on another channel (${channel}) is not supported by the devnet`);
+        }
+        const ccName = (name ?? '').split(':')[0] ?? '';
+        const completed = await pending.invocation.invokeChaincode(ccName, spec.getInput() ?? new peer.ChaincodeInput());
+        return completed.serializeBinary();
+      }
+      default:
+        throw new Error(`message type ${typeName(msg.getType())} is not supported by the devnet (private data is not)`);
+    }
+  }
+
+  async #nextBatch(id: string, it: Iterator, pending: Pending): Promise<Uint8Array> {
+    const resp = new peer.QueryResponse();
+    resp.setId(id);
+    if (it.kind === 'history') {
+      const slice = it.items.slice(it.offset, it.offset + QUERY_BATCH);
+      it.offset += slice.length;
+      resp.setResultsList(slice.map((km) => resultBytes(km.serializeBinary())));
+      resp.setHasMore(it.offset < it.items.length);
+      if (!resp.getHasMore()) pending.iterators.delete(id);
+      return resp.serializeBinary();
+    }
+    let limit = QUERY_BATCH;
+    if (it.pageSize !== undefined) limit = Math.min(limit, it.pageSize - it.returned);
+    const { results, more } = limit > 0 ? await it.scan.next(limit) : { results: [], more: true };
+    it.returned += results.length;
+    resp.setResultsList(
+      results.map((r) => {
+        const kv = new ledger.queryresult.KV();
+        kv.setNamespace(this.name);
+        kv.setKey(r.key);
+        kv.setValue(r.value);
+        return resultBytes(kv.serializeBinary());
+      }),
+    );
+    const pageFull = it.pageSize !== undefined && it.returned >= it.pageSize;
+    resp.setHasMore(more && !pageFull);
+    if (it.pageSize !== undefined && !resp.getHasMore()) {
+      const meta = new peer.QueryResponseMetadata();
+      meta.setFetchedRecordsCount(it.returned);
+      meta.setBookmark(more ? ((await it.scan.peekKey()) ?? '') : '');
+      resp.setMetadata(meta.serializeBinary());
+    }
+    if (!resp.getHasMore()) {
+      await it.scan.close();
+      pending.iterators.delete(id);
+    }
+    return resp.serializeBinary();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retryTimer);
+    this.#stream?.cancel();
+    this.#client?.close();
+  }
+}
+
+function resultBytes(bytes: Uint8Array): peer.QueryResultBytes {
+  const r = new peer.QueryResultBytes();
+  r.setResultbytes(bytes);
+  return r;
+}
+
+function rejectCollection(collection: string): void {
+  if (collection !== '') throw new Error('private data collections are not supported by the devnet');
+}
+
+function message(
+  type: number,
+  payload?: Uint8Array,
+  tx?: { txId: string; channelId: string },
+): peer.ChaincodeMessage {
+  const msg = new peer.ChaincodeMessage();
+  msg.setType(type as peer.ChaincodeMessage.TypeMap[keyof peer.ChaincodeMessage.TypeMap]);
+  if (payload) msg.setPayload(payload);
+  if (tx) {
+    msg.setTxid(tx.txId);
+    msg.setChannelId(tx.channelId);
+  }
+  return msg;
+}
+
+function typeName(type: number): string {
+  for (const [name, value] of Object.entries(MsgType)) if (value === type) return name;
+  return String(type);
+}
