@@ -42,7 +42,7 @@ export class ChaincodeProcess {
     const { modulePath, chaincodeId, address, env, log } = this.#options;
     const child = spawn(
       process.execPath,
-      [shimCli(), 'server', '--chaincode-address', address, '--chaincode-id', chaincodeId, '--module-path', modulePath],
+      ['--no-deprecation', shimCli(), 'server', '--chaincode-address', address, '--chaincode-id', chaincodeId, '--module-path', modulePath],
       {
         env: { ...process.env, ...env, CORE_CHAINCODE_ID_NAME: chaincodeId, CORE_CHAINCODE_LOGGING_LEVEL: process.env.CORE_CHAINCODE_LOGGING_LEVEL ?? 'warning' },
         stdio: ['ignore', 'pipe', 'pipe'],

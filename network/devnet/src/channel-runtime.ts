@@ -7,7 +7,7 @@ import { Committer } from './peer/committer';
 import type { ChannelLedger } from './ledger/ledger';
 import type { TxLocation } from './ledger/types';
 import { parseTransaction } from './ledger/txparse';
-import { ChannelPolicies, MspManager, evaluateSignaturePolicy, verifySignature } from './msp';
+import { ChannelPolicies, MspManager, evaluateSignaturePolicy, verifySignature, verifySignatureAsync } from './msp';
 
 export interface ChannelRuntimeOptions {
   readonly channelId: string;
@@ -49,7 +49,7 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
         getState: (ns, key) => this.state.getState(ns, key),
         getStateRange: (ns, s, e) => this.state.getStateRange(ns, s, e),
         getHistory: (ns, key) => this.state.getHistory(ns, key),
-        hasTxId: (txId) => this.#ledger.hasTxId(txId),
+        hasTxIds: (txIds) => this.#ledger.hasTxIds(txIds),
         commitBlock: (block) => this.#ledger.commitBlock(block),
       },
       access: this,
@@ -190,7 +190,20 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
     }
   }
 
-  checkPolicy(path: string, signed: SignedData): string | undefined {
+  async preverify(signed: readonly SignedData[]): Promise<void> {
+    await Promise.all(
+      signed.map((sd) => {
+        try {
+          return verifySignatureAsync(this.msps.deserializeIdentity(sd.identity), sd.data, sd.signature);
+        } catch {
+          return false; // an undeserializable identity fails later with its own message
+        }
+      }),
+    );
+  }
+
+  async checkPolicy(path: string, signed: SignedData): Promise<string | undefined> {
+    await this.preverify([signed]);
     const problem = this.#identityProblem(signed);
     if (problem) return problem;
     if (!this.#policies.evaluate(path, [signed])) {
@@ -199,15 +212,16 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
     return undefined;
   }
 
-  checkWriter(creator: Uint8Array, data: Uint8Array, signature: Uint8Array): string | undefined {
+  checkWriter(creator: Uint8Array, data: Uint8Array, signature: Uint8Array): Promise<string | undefined> {
     return this.checkPolicy('/Channel/Application/Writers', { identity: creator, data, signature });
   }
 
-  checkReader(signed: SignedData): string | undefined {
+  checkReader(signed: SignedData): Promise<string | undefined> {
     return this.checkPolicy('/Channel/Application/Readers', signed);
   }
 
-  checkCreator(signed: SignedData): string | undefined {
+  async checkCreator(signed: SignedData): Promise<string | undefined> {
+    await this.preverify([signed]);
     return this.#identityProblem(signed);
   }
 

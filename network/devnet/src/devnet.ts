@@ -56,6 +56,8 @@ export interface Devnet {
   killChaincodeServer(name: string, mspId: string): void;
   /** Waits until every chaincode server is registered with every peer. */
   chaincodesReady(): Promise<void>;
+  /** Deploys chaincodes recorded in the data directory since start-up (`devnet deploy` while running). */
+  reloadChaincodes(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -155,14 +157,19 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
   const ordererServer = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
   ordererServer.addService(ordererProtos.AtomicBroadcastService, {
     broadcast: (call: grpc.ServerDuplexStream<common.Envelope, ordererProtos.BroadcastResponse>) => {
+      // Answers in request order even though each check is asynchronous.
+      let chain = Promise.resolve();
       call.on('data', (env: common.Envelope) => {
         const result = orderer.broadcast(env.serializeBinary());
-        const response = new ordererProtos.BroadcastResponse();
-        response.setStatus(result.status);
-        response.setInfo(result.info);
-        call.write(response);
+        chain = chain.then(async () => {
+          const { status, info } = await result;
+          const response = new ordererProtos.BroadcastResponse();
+          response.setStatus(status);
+          response.setInfo(info);
+          call.write(response);
+        });
       });
-      call.on('end', () => call.end());
+      call.on('end', () => void chain.then(() => call.end()));
     },
     deliver: new DeliverService({ channel: (id) => (id === channelId ? runtime : undefined) }).implementation().deliver as grpc.UntypedHandleCall,
   });
@@ -230,6 +237,18 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     deploy: async (spec) => {
       await deploy(spec, true);
       await writeProfile(dataDir, { channelId, peers, ordererAddress, material, chaincodes: [...running.keys()] });
+    },
+    reloadChaincodes: async () => {
+      const added: string[] = [];
+      for (const spec of await recordedChaincodes(dataDir)) {
+        if (running.has(spec.name)) continue;
+        await deploy(spec, false);
+        added.push(spec.name);
+      }
+      if (added.length > 0) {
+        await writeProfile(dataDir, { channelId, peers, ordererAddress, material, chaincodes: [...running.keys()] });
+      }
+      return added;
     },
     killChaincodeServer: (name, mspId) => running.get(name)?.processes.get(mspId)?.kill(),
     chaincodesReady: async () => {
@@ -301,7 +320,7 @@ function parseDuration(text: string): number | undefined {
   return m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60_000;
 }
 
-async function recordedChaincodes(dataDir: string): Promise<ChaincodeSpec[]> {
+export async function recordedChaincodes(dataDir: string): Promise<ChaincodeSpec[]> {
   try {
     return JSON.parse(await fs.readFile(path.join(dataDir, CHAINCODES_FILE), 'utf8')) as ChaincodeSpec[];
   } catch {
@@ -309,7 +328,7 @@ async function recordedChaincodes(dataDir: string): Promise<ChaincodeSpec[]> {
   }
 }
 
-async function recordChaincode(dataDir: string, spec: ChaincodeSpec): Promise<void> {
+export async function recordChaincode(dataDir: string, spec: ChaincodeSpec): Promise<void> {
   const specs = (await recordedChaincodes(dataDir)).filter((s) => s.name !== spec.name);
   specs.push(spec);
   const file = path.join(dataDir, CHAINCODES_FILE);

@@ -1,7 +1,7 @@
 // Fabric block hashing (protoutil/blockutils.go). Header hashes chain the ledger, so these must be
 // bit-exact with Fabric or blocks fetched by real clients would fail verification.
 import { createHash } from 'node:crypto';
-import { common } from '../protos';
+import { type common } from '../protos';
 
 function derLength(length: number): Buffer {
   if (length < 0x80) return Buffer.from([length]);

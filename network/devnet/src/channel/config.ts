@@ -70,7 +70,8 @@ function capabilities(...names: string[]): common.Capabilities {
 
 /** "50ms", "2s": Go time.Duration syntax, which the orderer parses. */
 export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms <= 0) throw new GenesisOptionsError(`batch timeout must be positive, got ${ms}`);
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new GenesisOptionsError(`batch timeout must be positive, got ${ms}`);
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 

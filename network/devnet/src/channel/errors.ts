@@ -1,5 +1,8 @@
 export class PolicyParseError extends Error {
-  constructor(readonly policy: string, reason: string) {
+  constructor(
+    readonly policy: string,
+    reason: string,
+  ) {
     super(`invalid policy string '${policy}': ${reason}`);
     this.name = 'PolicyParseError';
   }

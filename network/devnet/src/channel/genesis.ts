@@ -89,7 +89,8 @@ export function buildGenesisBlock(opts: GenesisBlockOptions): common.Block {
 /** Extracts the channel Config from a config block (genesis or reconfiguration). */
 export function parseConfigBlock(block: common.Block): common.Config {
   const entries = block.getData()?.getDataList_asU8() ?? [];
-  if (entries.length !== 1) throw new NotAConfigBlockError(`expected exactly one envelope, found ${entries.length}`);
+  if (entries.length !== 1)
+    throw new NotAConfigBlockError(`expected exactly one envelope, found ${entries.length}`);
   try {
     const envelope = common.Envelope.deserializeBinary(entries[0] as Uint8Array);
     const payload = common.Payload.deserializeBinary(envelope.getPayload_asU8());

@@ -3,7 +3,10 @@ import { signaturePolicyFromString } from './policydsl';
 
 export type ImplicitMetaRule = 'ANY' | 'ALL' | 'MAJORITY';
 
-const RULES: Record<ImplicitMetaRule, common.ImplicitMetaPolicy.RuleMap[keyof common.ImplicitMetaPolicy.RuleMap]> = {
+const RULES: Record<
+  ImplicitMetaRule,
+  common.ImplicitMetaPolicy.RuleMap[keyof common.ImplicitMetaPolicy.RuleMap]
+> = {
   ANY: common.ImplicitMetaPolicy.Rule.ANY,
   ALL: common.ImplicitMetaPolicy.Rule.ALL,
   MAJORITY: common.ImplicitMetaPolicy.Rule.MAJORITY,

@@ -14,9 +14,15 @@ const ROLES: Record<string, number> = {
   orderer: msp.MSPRole.MSPRoleType.ORDERER,
 };
 const GATES: Record<string, 'and' | 'or' | 'outof'> = {
-  And: 'and', and: 'and', AND: 'and',
-  Or: 'or', or: 'or', OR: 'or',
-  OutOf: 'outof', outof: 'outof', OUTOF: 'outof',
+  And: 'and',
+  and: 'and',
+  AND: 'and',
+  Or: 'or',
+  or: 'or',
+  OR: 'or',
+  OutOf: 'outof',
+  outof: 'outof',
+  OUTOF: 'outof',
 };
 
 type Token =
@@ -25,14 +31,20 @@ type Token =
   | { kind: 'number'; text: string; pos: number }
   | { kind: 'punct'; text: '(' | ')' | ','; pos: number };
 
-type Node = { kind: 'gate'; gate: 'and' | 'or' | 'outof'; args: Node[] } | { kind: 'string'; text: string } | { kind: 'number'; value: number };
+type Node =
+  | { kind: 'gate'; gate: 'and' | 'or' | 'outof'; args: Node[] }
+  | { kind: 'string'; text: string }
+  | { kind: 'number'; value: number };
 
 export interface PolicyDslOptions {
   /** Reuse one principal for repeated `MSP.role` mentions. Fabric does not, so this is off by default. */
   readonly dedupePrincipals?: boolean;
 }
 
-export function signaturePolicyFromString(policy: string, options: PolicyDslOptions = {}): common.SignaturePolicyEnvelope {
+export function signaturePolicyFromString(
+  policy: string,
+  options: PolicyDslOptions = {},
+): common.SignaturePolicyEnvelope {
   const fail = (reason: string): never => {
     throw new PolicyParseError(policy, reason);
   };
@@ -59,14 +71,16 @@ export function signaturePolicyFromString(policy: string, options: PolicyDslOpti
         args.push(parseExpr());
         const sep = tokens[index++];
         if (sep?.kind === 'punct' && sep.text === ')') break;
-        if (sep?.kind !== 'punct' || sep.text !== ',') return fail(`expected ',' or ')' in ${token.text}(...)`);
+        if (sep?.kind !== 'punct' || sep.text !== ',')
+          return fail(`expected ',' or ')' in ${token.text}(...)`);
       }
     }
     return { kind: 'gate', gate, args };
   };
 
   const root = parseExpr();
-  if (index !== tokens.length) fail(`unexpected trailing input at position ${tokens[index]?.pos ?? policy.length}`);
+  if (index !== tokens.length)
+    fail(`unexpected trailing input at position ${tokens[index]?.pos ?? policy.length}`);
   if (root.kind !== 'gate') fail('a policy must be an AND, OR or OutOf expression');
 
   const principals: msp.MSPPrincipal[] = [];
@@ -94,7 +108,8 @@ export function signaturePolicyFromString(policy: string, options: PolicyDslOpti
     let members: Node[];
     if (node.gate === 'outof') {
       const [first, ...rest] = node.args;
-      if (node.args.length < 2) return fail(`expected at least two arguments to NOutOf. Given ${node.args.length}`);
+      if (node.args.length < 2)
+        return fail(`expected at least two arguments to NOutOf. Given ${node.args.length}`);
       if (first?.kind === 'number') threshold = first.value;
       else if (first?.kind === 'string' && /^\d+$/.test(first.text)) threshold = Number(first.text);
       else return fail('the first argument of OutOf must be an integer');
@@ -113,7 +128,8 @@ export function signaturePolicyFromString(policy: string, options: PolicyDslOpti
     const compiled = members.map((m) => (m.kind === 'gate' ? compile(m) : undefined));
     const rules = members.map((m, i) => {
       if (m.kind === 'gate') return compiled[i] as common.SignaturePolicy;
-      if (m.kind === 'number') return fail(`unexpected number ${m.value} where a principal or policy was expected`);
+      if (m.kind === 'number')
+        return fail(`unexpected number ${m.value} where a principal or policy was expected`);
       return signedBy(principalFor(m.text));
     });
     return nOutOf(threshold, rules);

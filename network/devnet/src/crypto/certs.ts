@@ -31,7 +31,7 @@ export interface KeyPair {
 }
 
 export async function generateKeyPair(): Promise<KeyPair> {
-  const keys = (await subtle.generateKey(EC_KEY, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = await subtle.generateKey(EC_KEY, true, ['sign', 'verify']);
   return fromCryptoKeys(keys);
 }
 
@@ -39,7 +39,11 @@ export async function importKeyPair(keyPem: string, certPem: string): Promise<Ke
   const der = x509.PemConverter.decodeFirst(keyPem);
   const privateKey = await subtle.importKey('pkcs8', der, EC_KEY, true, ['sign']);
   const cert = new x509.X509Certificate(certPem);
-  const publicKey = (await cert.publicKey.export(EC_KEY, ['verify'], webcrypto as never)) as unknown as CryptoKey;
+  const publicKey = (await cert.publicKey.export(
+    EC_KEY,
+    ['verify'],
+    webcrypto as never,
+  )) as unknown as CryptoKey;
   return fromCryptoKeys({ privateKey, publicKey });
 }
 
@@ -129,7 +133,10 @@ export class CertificateAuthority {
             x509.KeyUsageFlags.cRLSign,
           true,
         ),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth, x509.ExtendedKeyUsage.serverAuth]),
+        new x509.ExtendedKeyUsageExtension([
+          x509.ExtendedKeyUsage.clientAuth,
+          x509.ExtendedKeyUsage.serverAuth,
+        ]),
         new x509.BasicConstraintsExtension(true, undefined, true),
         new x509.SubjectKeyIdentifierExtension(key.ski.toString('hex')),
       ],
@@ -163,7 +170,10 @@ export class CertificateAuthority {
     ];
     if (options.tls) {
       extensions.push(
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+        new x509.ExtendedKeyUsageExtension([
+          x509.ExtendedKeyUsage.serverAuth,
+          x509.ExtendedKeyUsage.clientAuth,
+        ]),
       );
     }
     extensions.push(

@@ -1,6 +1,8 @@
 export class CryptoMaterialMissingError extends Error {
   constructor(readonly path: string) {
-    super(`crypto material is incomplete: ${path} is missing (delete the organizations folder to regenerate)`);
+    super(
+      `crypto material is incomplete: ${path} is missing (delete the organizations folder to regenerate)`,
+    );
     this.name = 'CryptoMaterialMissingError';
   }
 }

@@ -29,7 +29,10 @@ interface PendingFile {
   readonly secret: boolean;
 }
 
-export async function generateCryptoMaterial(rootDir: string, topology: Topology = DEFAULT_TOPOLOGY): Promise<CryptoMaterial> {
+export async function generateCryptoMaterial(
+  rootDir: string,
+  topology: Topology = DEFAULT_TOPOLOGY,
+): Promise<CryptoMaterial> {
   const root = path.resolve(rootDir);
   if (existsSync(path.join(root, ORGANIZATIONS_DIR))) return loadCryptoMaterial(root, topology);
   validateTopology(topology);
@@ -67,7 +70,8 @@ function validateTopology(topology: Topology): void {
   for (const org of topology.orgs) {
     if (seen.has(org.mspId)) throw new InvalidTopologyError(`duplicate MSP ID ${org.mspId}`);
     seen.add(org.mspId);
-    if (!/^[A-Za-z0-9.-]+$/.test(org.mspId)) throw new InvalidTopologyError(`MSP ID ${org.mspId} is not usable in policies`);
+    if (!/^[A-Za-z0-9.-]+$/.test(org.mspId))
+      throw new InvalidTopologyError(`MSP ID ${org.mspId} is not usable in policies`);
     if (org.nodes.length === 0) throw new InvalidTopologyError(`${org.mspId} has no nodes`);
   }
 }
@@ -122,7 +126,13 @@ async function generateOrg(root: string, spec: OrgSpec, files: PendingFile[]): P
 
 type AddFile = (absPath: string, content: string, secret?: boolean) => void;
 
-function writeVerifyingMsp(mspDir: string, domain: string, caCertPem: string, tlsCaCertPem: string, add: AddFile): void {
+function writeVerifyingMsp(
+  mspDir: string,
+  domain: string,
+  caCertPem: string,
+  tlsCaCertPem: string,
+  add: AddFile,
+): void {
   add(path.join(mspDir, 'cacerts', caCertFileName(domain)), caCertPem);
   add(path.join(mspDir, 'tlscacerts', tlsCaCertFileName(domain)), tlsCaCertPem);
   add(path.join(mspDir, 'config.yaml'), nodeOuConfigYaml(domain));

@@ -17,7 +17,10 @@ import type { CryptoMaterial, NodeIdentity, NodeRole, OrgMaterial, OrgSpec, Topo
 import { DEFAULT_TOPOLOGY } from './topology';
 
 /** Reads material previously written by generateCryptoMaterial; the topology says what to expect. */
-export async function loadCryptoMaterial(rootDir: string, topology: Topology = DEFAULT_TOPOLOGY): Promise<CryptoMaterial> {
+export async function loadCryptoMaterial(
+  rootDir: string,
+  topology: Topology = DEFAULT_TOPOLOGY,
+): Promise<CryptoMaterial> {
   const root = path.resolve(rootDir);
   const orgs = await Promise.all(topology.orgs.map((spec) => loadOrg(root, spec)));
   return { rootDir: root, orgs };
@@ -42,7 +45,9 @@ async function loadOrg(root: string, spec: OrgSpec): Promise<OrgMaterial> {
   ]);
   const nodeRole: NodeRole = spec.kind === 'peer' ? 'peer' : 'orderer';
   const nodes = await Promise.all(
-    spec.nodes.map((short) => loadIdentity(spec, nodeHost(spec, short), nodeDir(root, spec, short), nodeRole)),
+    spec.nodes.map((short) =>
+      loadIdentity(spec, nodeHost(spec, short), nodeDir(root, spec, short), nodeRole),
+    ),
   );
   const users = await Promise.all(
     spec.users.map(async (user) => {

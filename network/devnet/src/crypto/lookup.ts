@@ -9,7 +9,9 @@ export function orgByMspId(material: CryptoMaterial, mspId: string): OrgMaterial
 
 /** MSP ID owning a domain or any host/user name under it (`peer0.org1.example.com`, `User1@org1.example.com`). */
 export function mspIdOf(material: CryptoMaterial, nameOrDomain: string): string {
-  const domain = nameOrDomain.includes('@') ? nameOrDomain.slice(nameOrDomain.indexOf('@') + 1) : nameOrDomain;
+  const domain = nameOrDomain.includes('@')
+    ? nameOrDomain.slice(nameOrDomain.indexOf('@') + 1)
+    : nameOrDomain;
   // Longest domain first so `org1.example.com` wins over its parent `example.com`.
   const sorted = [...material.orgs].sort((a, b) => b.domain.length - a.domain.length);
   const org = sorted.find((o) => domain === o.domain || domain.endsWith(`.${o.domain}`));

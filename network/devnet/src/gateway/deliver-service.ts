@@ -67,7 +67,7 @@ export class DeliverService {
     }
     const channel = this.#options.channel(channelHeader.getChannelId());
     if (!channel) return sendStatus(Status.NOT_FOUND);
-    const denied = channel.checkReader({
+    const denied = await channel.checkReader({
       identity: signatureHeader.getCreator_asU8(),
       data: envelope.getPayload_asU8(),
       signature: envelope.getSignature_asU8(),

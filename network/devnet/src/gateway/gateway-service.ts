@@ -175,7 +175,7 @@ export class GatewayService {
     const txn = request.getPreparedTransaction();
     if (!txn) throw rpcError(Status.INVALID_ARGUMENT, 'a prepared transaction is required');
     if (txn.getSignature_asU8().length === 0) throw rpcError(Status.INVALID_ARGUMENT, 'prepared transaction must be signed');
-    const result = this.#options.orderer.broadcast(txn.serializeBinary());
+    const result = await this.#options.orderer.broadcast(txn.serializeBinary());
     if (result.status === common.Status.SUCCESS) return new gateway.SubmitResponse();
     const statusName = Object.entries(common.Status).find(([, v]) => v === result.status)?.[0] ?? String(result.status);
     const message = `received unsuccessful response from orderer: status=${statusName}, info=${result.info}`;
@@ -194,7 +194,7 @@ export class GatewayService {
       throw rpcError(Status.INVALID_ARGUMENT, `invalid status request: ${(err as Error).message}`);
     }
     const channel = this.#requireChannel(request.getChannelId(), Status.FAILED_PRECONDITION);
-    const denied = channel.checkReader({ identity: request.getIdentity_asU8(), data: signed.getRequest_asU8(), signature: signed.getSignature_asU8() });
+    const denied = await channel.checkReader({ identity: request.getIdentity_asU8(), data: signed.getRequest_asU8(), signature: signed.getSignature_asU8() });
     if (denied) throw rpcError(Status.PERMISSION_DENIED, denied);
     const abort = new AbortController();
     call.on('cancelled', () => abort.abort());
@@ -215,7 +215,7 @@ export class GatewayService {
       throw rpcError(Status.INVALID_ARGUMENT, `invalid chaincode events request: ${(err as Error).message}`);
     }
     const channel = this.#requireChannel(request.getChannelId(), Status.NOT_FOUND);
-    const denied = channel.checkReader({ identity: request.getIdentity_asU8(), data: signed.getRequest_asU8(), signature: signed.getSignature_asU8() });
+    const denied = await channel.checkReader({ identity: request.getIdentity_asU8(), data: signed.getRequest_asU8(), signature: signed.getSignature_asU8() });
     if (denied) throw rpcError(Status.PERMISSION_DENIED, denied);
 
     const chaincodeId = request.getChaincodeId();

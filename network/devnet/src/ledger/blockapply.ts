@@ -104,7 +104,18 @@ export async function prepareBlock(opts: PrepareOptions): Promise<PreparedBlock>
   return { ops, info: { blockNumber: blockNum, txIds, validationCodes: filter, transactions } };
 }
 
-function headerTxId(bytes: Uint8Array): string | undefined {
+/** Parses every envelope; undefined where one does not decode (validation decides what that means). */
+export function parseEnvelopes(envelopes: readonly Uint8Array[]): (ParsedTransaction | undefined)[] {
+  return envelopes.map((bytes) => {
+    try {
+      return parseTransaction(bytes);
+    } catch {
+      return undefined;
+    }
+  });
+}
+
+export function headerTxId(bytes: Uint8Array): string | undefined {
   try {
     return parseTxHeader(bytes).txId;
   } catch {

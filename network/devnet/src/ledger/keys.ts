@@ -96,7 +96,9 @@ export function encodeMetadata(entries: readonly MetadataEntry[]): Buffer {
   for (const { name, value } of entries) {
     const nameBytes = Buffer.from(name, 'utf8');
     const head = Buffer.allocUnsafe(varintSize(nameBytes.length) + nameBytes.length + varintSize(value.length));
-    writeVarint(head, nameBytes.copy(head, writeVarint(head, 0, nameBytes.length)), value.length);
+    const nameAt = writeVarint(head, 0, nameBytes.length);
+    nameBytes.copy(head, nameAt);
+    writeVarint(head, nameAt + nameBytes.length, value.length);
     parts.push(head, Buffer.from(value.buffer, value.byteOffset, value.byteLength));
   }
   return Buffer.concat(parts);

@@ -1,12 +1,12 @@
 import { common } from '../protos';
-import { prepareBlock } from './blockapply';
+import { headerTxId, parseEnvelopes, prepareBlock } from './blockapply';
 import { BlockStore } from './blockstore';
 import { openLedgerDb, type LedgerDb } from './db';
 import { BlockNotFoundError, InvalidBlockError, LedgerClosedError, LedgerInconsistentError, UnexpectedBlockNumberError } from './errors';
 import { HistoryDB } from './historydb';
 import { SAVEPOINT_KEY } from './keys';
 import { StateDB, type StateRangeOptions } from './statedb';
-import { parseTransaction, parseTxHeader } from './txparse';
+import { parseTransaction } from './txparse';
 import { TxIndex } from './txindex';
 import type { BlockCommitInfo, HistoryEntry, ParsedTransaction, StateEntry, StateRangeEntry, TxLocation, Version } from './types';
 import { readVarint } from './varint';
@@ -207,9 +207,16 @@ export class ChannelLedger {
    */
   commitBlock(block: common.Block, opts: CommitOptions = {}): Promise<void> {
     if (this.#closed) return Promise.reject(new LedgerClosedError(this.channelId));
-    const txIds = this.#collectTxIds(block, opts.parsed);
+    const envelopes = block.getData()?.getDataList_asU8() ?? [];
+    // Parse once up front: the txids must be visible to hasTxId before the commit is queued.
+    const parsed = opts.parsed ?? parseEnvelopes(envelopes);
+    const txIds: string[] = [];
+    envelopes.forEach((env, i) => {
+      const id = parsed[i]?.txId ?? headerTxId(env);
+      if (id !== undefined && id !== '') txIds.push(id);
+    });
     for (const id of txIds) this.#pendingTxIds.set(id, (this.#pendingTxIds.get(id) ?? 0) + 1);
-    const run = this.#commitChain.then(() => this.#commit(block, opts));
+    const run = this.#commitChain.then(() => this.#commit(block, { parsed }));
     const settled = run.finally(() => {
       for (const id of txIds) {
         const count = (this.#pendingTxIds.get(id) ?? 1) - 1;
@@ -267,22 +274,6 @@ export class ChannelLedger {
         this.#onListenerError(err);
       }
     }
-  }
-
-  #collectTxIds(block: common.Block, parsed: CommitOptions['parsed']): string[] {
-    const ids: string[] = [];
-    block.getData()?.getDataList_asU8().forEach((env, i) => {
-      let id = parsed?.[i]?.txId;
-      if (id === undefined) {
-        try {
-          id = parseTxHeader(env).txId;
-        } catch {
-          return;
-        }
-      }
-      if (id !== '') ids.push(id);
-    });
-    return ids;
   }
 
   /** Re-applies blocks that are durable in the block files but missing from LevelDB (crash recovery). */

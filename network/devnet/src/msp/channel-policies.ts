@@ -52,7 +52,12 @@ export class ChannelPolicies {
     }
   }
 
-  #compile(policyPath: string, groupPath: string, group: common.ConfigGroup, policy: common.Policy): Evaluator {
+  #compile(
+    policyPath: string,
+    groupPath: string,
+    group: common.ConfigGroup,
+    policy: common.Policy,
+  ): Evaluator {
     switch (policy.getType()) {
       case common.Policy.PolicyType.SIGNATURE: {
         const compiled = compileSignaturePolicy(
@@ -63,7 +68,9 @@ export class ChannelPolicies {
       }
       case common.Policy.PolicyType.IMPLICIT_META: {
         const meta = common.ImplicitMetaPolicy.deserializeBinary(policy.getValue_asU8());
-        const subPaths = [...group.getGroupsMap().keys()].map((sub) => `${groupPath}/${sub}/${meta.getSubPolicy()}`);
+        const subPaths = [...group.getGroupsMap().keys()].map(
+          (sub) => `${groupPath}/${sub}/${meta.getSubPolicy()}`,
+        );
         const count = subPaths.length;
         let threshold: number;
         switch (meta.getRule()) {

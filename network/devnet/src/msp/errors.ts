@@ -20,28 +20,43 @@ export class UnsupportedMspError extends Error {
 }
 
 export class CertificateChainError extends Error {
-  constructor(readonly mspId: string, reason: string) {
+  constructor(
+    readonly mspId: string,
+    reason: string,
+  ) {
     super(`the supplied identity is not valid for ${mspId}: ${reason}`);
     this.name = 'CertificateChainError';
   }
 }
 
 export class CertificateExpiredError extends Error {
-  constructor(readonly mspId: string, readonly validFrom: Date, readonly validTo: Date) {
-    super(`certificate of ${mspId} identity is outside its validity period ${validFrom.toISOString()} - ${validTo.toISOString()}`);
+  constructor(
+    readonly mspId: string,
+    readonly validFrom: Date,
+    readonly validTo: Date,
+  ) {
+    super(
+      `certificate of ${mspId} identity is outside its validity period ${validFrom.toISOString()} - ${validTo.toISOString()}`,
+    );
     this.name = 'CertificateExpiredError';
   }
 }
 
 export class CertificateRevokedError extends Error {
-  constructor(readonly mspId: string, readonly serialHex: string) {
+  constructor(
+    readonly mspId: string,
+    readonly serialHex: string,
+  ) {
     super(`certificate ${serialHex} of ${mspId} has been revoked`);
     this.name = 'CertificateRevokedError';
   }
 }
 
 export class NodeOuError extends Error {
-  constructor(readonly mspId: string, reason: string) {
+  constructor(
+    readonly mspId: string,
+    reason: string,
+  ) {
     super(`identity of ${mspId} does not carry a valid NodeOU: ${reason}`);
     this.name = 'NodeOuError';
   }
@@ -55,7 +70,10 @@ export class UnknownPolicyError extends Error {
 }
 
 export class MalformedPolicyError extends Error {
-  constructor(readonly path: string, reason: string) {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
     super(`policy ${path} is malformed: ${reason}`);
     this.name = 'MalformedPolicyError';
   }

@@ -7,6 +7,7 @@ export { evaluateSignaturePolicy, compileSignaturePolicy, validIdentities } from
 export type { CompiledSignaturePolicy } from './signature-policy';
 export {
   verifySignature,
+  verifySignatureAsync,
   signLowS,
   toLowS,
   isLowS,
@@ -26,3 +27,4 @@ export {
   UnknownPolicyError,
   MalformedPolicyError,
 } from './errors';
+export { rememberVerification, verificationKey, identityIdOf } from './verification-cache';

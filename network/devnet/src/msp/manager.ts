@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { common, msp } from '../protos';
+import { type common, msp } from '../protos';
 import { MalformedIdentityError, UnknownMspError } from './errors';
 import type { Identity } from './identity';
 import { OrgMsp } from './org-msp';
@@ -59,7 +59,9 @@ export class MspManager {
   /** Parses msp.SerializedIdentity bytes; does not validate (call identity.validate()). */
   deserializeIdentity(serialized: Uint8Array): Identity {
     // latin1 maps bytes 1:1 to chars: the cheapest exact string key for a Map lookup.
-    const key = Buffer.from(serialized.buffer, serialized.byteOffset, serialized.byteLength).toString('latin1');
+    const key = Buffer.from(serialized.buffer, serialized.byteOffset, serialized.byteLength).toString(
+      'latin1',
+    );
     const cached = this.#cache.get(key);
     if (cached) return cached;
 

@@ -59,7 +59,8 @@ export class OrgMsp implements IdentityValidator {
   readonly #chains = new WeakMap<Identity, ChainState>();
 
   constructor(config: msp.MSPConfig, isRevoked?: RevocationCheck) {
-    if (config.getType() !== 0) throw new UnsupportedMspError('?', `MSP type ${config.getType()} (only X.509 FABRIC MSPs)`);
+    if (config.getType() !== 0)
+      throw new UnsupportedMspError('?', `MSP type ${config.getType()} (only X.509 FABRIC MSPs)`);
     const fabric = msp.FabricMSPConfig.deserializeBinary(config.getConfig_asU8());
     this.mspId = fabric.getName();
     this.rootCerts = parsePemList(this.mspId, fabric.getRootCertsList_asU8(), 'root');
@@ -86,7 +87,9 @@ export class OrgMsp implements IdentityValidator {
         if (!id || id.getOrganizationalUnitIdentifier() === '') continue;
         const certBytes = id.getCertificate_asU8();
         const certifier =
-          certBytes.length > 0 ? parsePemList(this.mspId, [certBytes], `${role} OU`)[0]?.fingerprint256 : undefined;
+          certBytes.length > 0
+            ? parsePemList(this.mspId, [certBytes], `${role} OU`)[0]?.fingerprint256
+            : undefined;
         rules.set(role, { ou: id.getOrganizationalUnitIdentifier(), certifier });
       }
     }
@@ -150,7 +153,8 @@ export class OrgMsp implements IdentityValidator {
   }
 
   #buildChain(cert: X509Certificate): X509Certificate[] {
-    if (cert.ca) throw new CertificateChainError(this.mspId, 'a CA certificate cannot be used as an identity');
+    if (cert.ca)
+      throw new CertificateChainError(this.mspId, 'a CA certificate cannot be used as an identity');
     const chain: X509Certificate[] = [];
     let current = cert;
     for (let depth = 0; depth < MAX_CHAIN_DEPTH; depth++) {
@@ -166,17 +170,23 @@ export class OrgMsp implements IdentityValidator {
       chain.push(intermediate);
       current = intermediate;
     }
-    throw new CertificateChainError(this.mspId, 'certificate does not chain to a root certificate of the MSP');
+    throw new CertificateChainError(
+      this.mspId,
+      'certificate does not chain to a root certificate of the MSP',
+    );
   }
 
   #checkNodeOus(identity: Identity, chain: readonly X509Certificate[]): void {
     const ous = organizationalUnits(identity.x509);
     const matched = [...this.#nodeOus].filter(
       ([, rule]) =>
-        ous.includes(rule.ou) && (rule.certifier === undefined || chain.some((c) => c.fingerprint256 === rule.certifier)),
+        ous.includes(rule.ou) &&
+        (rule.certifier === undefined || chain.some((c) => c.fingerprint256 === rule.certifier)),
     );
     // Fabric >= 1.4.3: exactly one of client/peer/admin/orderer.
-    if (matched.length === 0) throw new NodeOuError(this.mspId, `none of its OUs [${ous.join(', ')}] is a node OU`);
-    if (matched.length > 1) throw new NodeOuError(this.mspId, `it carries several node OUs [${ous.join(', ')}]`);
+    if (matched.length === 0)
+      throw new NodeOuError(this.mspId, `none of its OUs [${ous.join(', ')}] is a node OU`);
+    if (matched.length > 1)
+      throw new NodeOuError(this.mspId, `it carries several node OUs [${ous.join(', ')}]`);
   }
 }

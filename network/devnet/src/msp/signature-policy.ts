@@ -1,7 +1,7 @@
 // cauthdsl semantics (common/cauthdsl/cauthdsl.go): signatures are first reduced to distinct, verified
 // identities; then every SignedBy leaf consumes at most one identity, and an NOutOf branch only keeps
 // the identities it consumed when it is satisfied.
-import { common, msp } from '../protos';
+import { type common, msp } from '../protos';
 import { MalformedPolicyError } from './errors';
 import type { Identity } from './identity';
 import type { MspManager } from './manager';
@@ -48,7 +48,10 @@ function principalCheck(principal: msp.MSPPrincipal, path: string): PrincipalChe
   }
 }
 
-export function compileSignaturePolicy(envelope: common.SignaturePolicyEnvelope, path = '<signature policy>'): CompiledSignaturePolicy {
+export function compileSignaturePolicy(
+  envelope: common.SignaturePolicyEnvelope,
+  path = '<signature policy>',
+): CompiledSignaturePolicy {
   const checks = envelope.getIdentitiesList().map((p) => principalCheck(p, path));
   const compile = (rule: common.SignaturePolicy | undefined): CompiledSignaturePolicy => {
     if (!rule) throw new MalformedPolicyError(path, 'empty rule');
@@ -73,7 +76,10 @@ export function compileSignaturePolicy(envelope: common.SignaturePolicyEnvelope,
       const index = rule.getSignedBy();
       const check = checks[index];
       if (!check) {
-        throw new MalformedPolicyError(path, `identity index out of range, requested ${index}, but identities length is ${checks.length}`);
+        throw new MalformedPolicyError(
+          path,
+          `identity index out of range, requested ${index}, but identities length is ${checks.length}`,
+        );
       }
       return (identities, used) => {
         for (let i = 0; i < identities.length; i++) {

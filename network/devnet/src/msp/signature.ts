@@ -1,6 +1,7 @@
 // ECDSA P-256 signatures in Fabric's form: DER-encoded and low-S. Fabric's bccsp rejects high-S
 // signatures to rule out malleability (a second valid signature -> a second tx id), so we must too.
 import { createPrivateKey, sign, verify, type KeyObject } from 'node:crypto';
+import { cachedVerification, rememberVerification, verificationKey } from './verification-cache';
 import type { Identity } from './identity';
 
 const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
@@ -58,7 +59,12 @@ export function encodeDerSignature(signature: EcdsaSignature): Buffer {
   const r = integerBytes(signature.r);
   const s = integerBytes(signature.s);
   // r and s are at most 33 bytes each, so every length fits the short form.
-  return Buffer.concat([Buffer.from([0x30, r.length + s.length + 4, 0x02, r.length]), r, Buffer.from([0x02, s.length]), s]);
+  return Buffer.concat([
+    Buffer.from([0x30, r.length + s.length + 4, 0x02, r.length]),
+    r,
+    Buffer.from([0x02, s.length]),
+    s,
+  ]);
 }
 
 export function isLowS(signature: EcdsaSignature): boolean {
@@ -78,10 +84,48 @@ export function signLowS(privateKey: KeyObject | string, message: Uint8Array): B
   return toLowS(sign('sha256', message, { key, dsaEncoding: 'der' }));
 }
 
-/** Never throws: malformed, high-S or wrong signatures are simply invalid. */
+/** Never throws: malformed, high-S or wrong signatures are simply invalid. Results are cached. */
 export function verifySignature(identity: Identity, message: Uint8Array, derSignature: Uint8Array): boolean {
+  const key = verificationKey(identity.id, message, derSignature);
+  const cached = cachedVerification(key);
+  if (cached !== undefined) return cached;
+  const valid = wellFormed(derSignature) && verifyNow(identity, message, derSignature);
+  rememberVerification(key, valid);
+  return valid;
+}
+
+/**
+ * The same check on libuv's thread pool, so signature checks of concurrent requests run beside the event
+ * loop (on a 2-core machine, the other core). Later synchronous checks of the same bytes hit the cache.
+ */
+export function verifySignatureAsync(identity: Identity, message: Uint8Array, derSignature: Uint8Array): Promise<boolean> {
+  const key = verificationKey(identity.id, message, derSignature);
+  const cached = cachedVerification(key);
+  if (cached !== undefined) return Promise.resolve(cached);
+  if (!wellFormed(derSignature)) {
+    rememberVerification(key, false);
+    return Promise.resolve(false);
+  }
+  return new Promise((resolve) => {
+    try {
+      verify('sha256', message, { key: identity.publicKey, dsaEncoding: 'der' }, derSignature, (err, valid) => {
+        const result = !err && valid;
+        rememberVerification(key, result);
+        resolve(result);
+      });
+    } catch {
+      rememberVerification(key, false);
+      resolve(false);
+    }
+  });
+}
+
+function wellFormed(derSignature: Uint8Array): boolean {
   const parsed = parseDerSignature(derSignature);
-  if (!parsed || parsed.r <= 0n || parsed.s <= 0n || !isLowS(parsed)) return false;
+  return parsed !== undefined && parsed.r > 0n && parsed.s > 0n && isLowS(parsed);
+}
+
+function verifyNow(identity: Identity, message: Uint8Array, derSignature: Uint8Array): boolean {
   try {
     return verify('sha256', message, { key: identity.publicKey, dsaEncoding: 'der' }, derSignature);
   } catch {

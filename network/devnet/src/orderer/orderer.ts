@@ -61,7 +61,7 @@ export class Orderer {
   }
 
   /** Fabric's Broadcast for one envelope: SUCCESS once it is queued for a block. */
-  broadcast(envelopeBytes: Uint8Array): BroadcastResult {
+  async broadcast(envelopeBytes: Uint8Array): Promise<BroadcastResult> {
     let envelope: common.Envelope;
     let channelHeader: common.ChannelHeader;
     let signatureHeader: common.SignatureHeader;
@@ -90,7 +90,7 @@ export class Orderer {
       return bad(`message of type ${channelHeader.getType()} is not supported by the devnet orderer (no config updates)`);
     }
     if (envelope.getSignature_asU8().length === 0) return bad('envelope must be signed');
-    const denied = channel.options.access.checkPolicy('/Channel/Writers', {
+    const denied = await channel.options.access.checkPolicy('/Channel/Writers', {
       identity: signatureHeader.getCreator_asU8(),
       data: envelope.getPayload_asU8(),
       signature: envelope.getSignature_asU8(),

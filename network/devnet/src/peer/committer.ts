@@ -9,7 +9,7 @@ const Code = peer.TxValidationCode;
 type ValidationCode = peer.TxValidationCodeMap[keyof peer.TxValidationCodeMap];
 
 export interface CommitterLedger extends StateReader {
-  hasTxId(txId: string): Promise<boolean>;
+  hasTxIds(txIds: readonly string[]): Promise<boolean[]>;
   commitBlock(block: common.Block): Promise<void>;
 }
 
@@ -70,18 +70,36 @@ export class Committer {
   async #commit(block: common.Block): Promise<void> {
     const envelopes = block.getData()?.getDataList_asU8() ?? [];
     const codes = new Uint8Array(envelopes.length);
+    const parsed = envelopes.map((envelope) => {
+      try {
+        return parseTransaction(envelope);
+      } catch {
+        return undefined;
+      }
+    });
+    // All signatures of the block at once, on the thread pool; most were already checked at broadcast.
+    await this.#options.access.preverify(
+      parsed.flatMap((tx) =>
+        tx
+          ? [
+              { identity: tx.creator, data: tx.payloadBytes, signature: tx.signature },
+              ...tx.actions.flatMap((a) =>
+                a.endorsements.map((e) => ({ identity: e.endorser, data: Buffer.concat([a.proposalResponsePayload, e.endorser]), signature: e.signature })),
+              ),
+            ]
+          : [],
+      ),
+    );
+    const stored = await this.#options.ledger.hasTxIds(parsed.map((tx) => tx?.txId ?? ''));
     const blockTxIds = new Set<string>();
     const updated = new Map<string, Set<string>>();
     for (let i = 0; i < envelopes.length; i++) {
-      const envelope = envelopes[i] as Uint8Array;
-      let tx: ParsedTransaction | undefined;
-      try {
-        tx = parseTransaction(envelope);
-      } catch {
+      const tx = parsed[i];
+      if (!tx) {
         codes[i] = Code.BAD_PAYLOAD;
         continue;
       }
-      const code = await this.#validate(tx, blockTxIds, updated);
+      const code = await this.#validate(tx, blockTxIds, stored[i] === true, updated);
       codes[i] = code;
       if (tx.txId !== '') blockTxIds.add(tx.txId);
       if (code === Code.VALID) {
@@ -112,16 +130,17 @@ export class Committer {
   async #validate(
     tx: ParsedTransaction,
     blockTxIds: ReadonlySet<string>,
+    alreadyStored: boolean,
     updated: ReadonlyMap<string, ReadonlySet<string>>,
   ): Promise<ValidationCode> {
     const { access } = this.#options;
     if (tx.channelId !== this.#options.channelId) return Code.TARGET_CHAIN_NOT_FOUND;
     if (tx.type !== HeaderType.ENDORSER_TRANSACTION) return Code.UNKNOWN_TX_TYPE;
-    if (access.checkCreator({ identity: tx.creator, data: tx.payloadBytes, signature: tx.signature })) {
+    if (await access.checkCreator({ identity: tx.creator, data: tx.payloadBytes, signature: tx.signature })) {
       return Code.BAD_CREATOR_SIGNATURE;
     }
     if (tx.txId !== computeTxId(tx.nonce, tx.creator)) return Code.BAD_PROPOSAL_TXID;
-    if (blockTxIds.has(tx.txId) || (await this.#options.ledger.hasTxId(tx.txId))) return Code.DUPLICATE_TXID;
+    if (blockTxIds.has(tx.txId) || alreadyStored) return Code.DUPLICATE_TXID;
     if (tx.actions.length !== 1) return Code.INVALID_ENDORSER_TRANSACTION;
     const action = tx.actions[0];
     if (!action || action.endorsements.length === 0) return Code.ENDORSEMENT_POLICY_FAILURE;

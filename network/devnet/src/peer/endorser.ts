@@ -60,7 +60,7 @@ export class Endorser {
     if (unpacked.txId !== expected) {
       throw new ProposalRejectedError(`incorrectly computed txid '${unpacked.txId}' -- expected '${expected}'`);
     }
-    const denied = channel.checkWriter(unpacked.creator, signedProposal.getProposalBytes_asU8(), signedProposal.getSignature_asU8());
+    const denied = await channel.checkWriter(unpacked.creator, signedProposal.getProposalBytes_asU8(), signedProposal.getSignature_asU8());
     if (denied) throw new ProposalRejectedError(`access denied: channel [${unpacked.channelId}] ${denied}`);
     if (await channel.hasTxId(unpacked.txId)) {
       throw new ProposalRejectedError(`duplicate transaction found [${unpacked.txId}]. Creator [${channel.describeCreator(unpacked.creator)}]`);

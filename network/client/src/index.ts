@@ -1,0 +1,2 @@
+export { newFastSigner } from './signer';
+export type { FastSigning } from './signer';

@@ -1,0 +1,122 @@
+import { fork, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startDevnet } from '../../network/devnet/src/devnet';
+import type { ClientJob, ClientResult } from './gateway-client';
+import { peakRssMiB, percentile } from './stats';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const FIXTURE = path.join(ROOT, 'test/fixtures/chaincode');
+const CLI = path.join(ROOT, 'dist/network/devnet/src/cli.js');
+
+export interface Row {
+  readonly experiment: string;
+  readonly [column: string]: string | number;
+}
+
+export interface BenchSize {
+  readonly coldStarts: number;
+  readonly writes: number;
+  readonly defaultSignerWrites: number;
+  readonly concurrency: number;
+}
+
+/** Wall time from spawning `devnet up` on an empty data directory to its ready line. */
+async function coldStart(): Promise<{ wallMs: number; reportedMs: number }> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'devnet-cold-'));
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [CLI, 'up', '--data-dir', dataDir, '--log-level', 'error'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    return await new Promise((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const m = /devnet ready in (\d+) ms/.exec(out);
+        if (m) resolve({ wallMs: performance.now() - t0, reportedMs: Number(m[1]) });
+      });
+      child.on('exit', (code) => reject(new Error(`devnet up exited with ${code} before it was ready: ${out}`)));
+    });
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function runClient(job: ClientJob): Promise<ClientResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(__dirname, 'gateway-client.js'), { stdio: 'inherit' });
+    child.once('message', (msg: ClientResult | { error: string }) => ('error' in msg ? reject(new Error(msg.error)) : resolve(msg)));
+    child.once('exit', (code) => code !== 0 && reject(new Error(`client exited with ${code}`)));
+    child.send(job);
+  });
+}
+
+export async function devnetBenchmarks(size: BenchSize, tick: (label: string) => void): Promise<Row[]> {
+  const rows: Row[] = [];
+  const colds: { wallMs: number; reportedMs: number }[] = [];
+  for (let i = 0; i < size.coldStarts; i++) {
+    tick(`devnet cold start ${i + 1}/${size.coldStarts}`);
+    colds.push(await coldStart());
+  }
+  rows.push({
+    experiment: 'devnet cold start (spawn to ready, empty data dir)',
+    runs: colds.length,
+    'median ms': Math.round(percentile(colds.map((c) => c.wallMs), 50)),
+    'max ms': Math.round(Math.max(...colds.map((c) => c.wallMs))),
+    'target ms': 3000,
+  });
+
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'devnet-bench-'));
+  tick('blind writes: starting devnet');
+  const devnet = await startDevnet({
+    dataDir,
+    ports: 'random',
+    chaincodes: [{ name: 'fixture', path: FIXTURE, endorsementPolicy: "OR('Org1MSP.peer','Org2MSP.peer')" }],
+  });
+  try {
+    await devnet.chaincodesReady();
+    const org1 = devnet.material.orgs.find((o) => o.mspId === 'Org1MSP');
+    const user = org1?.users.User1;
+    if (!user) throw new Error('Org1 User1 missing from the crypto material');
+    const peer = devnet.peers[0];
+    if (!peer) throw new Error('no peer');
+    const base = { peerAddress: peer.address, mspId: 'Org1MSP', certPem: user.certPem, keyPem: user.keyPem, channel: devnet.channelId, chaincode: 'fixture', valueBytes: 100 };
+    // A short warm-up so the chaincode servers and the JIT are not measured cold.
+    await runClient({ ...base, count: Math.min(500, size.writes), concurrency: size.concurrency, signer: 'fast', keyPrefix: 'warm' });
+    for (const signer of ['fast', 'default'] as const) {
+      const count = signer === 'fast' ? size.writes : size.defaultSignerWrites;
+      tick(`blind writes: ${count} x 100 B, ${signer} signer`);
+      const heightBefore = devnet.height;
+      const result = await runClient({ ...base, count, concurrency: size.concurrency, signer, keyPrefix: `${signer}-` });
+      const blocks = devnet.height - heightBefore;
+      const tps = result.committed / (result.elapsedMs / 1000);
+      rows.push({
+        experiment: `blind 100-byte writes, 1 endorser, ${signer} signer`,
+        committed: result.committed,
+        failed: result.failed,
+        'tps': Math.round(tps),
+        'p50 ms': round1(percentile(result.latenciesMs, 50)),
+        'p95 ms': round1(percentile(result.latenciesMs, 95)),
+        'p99 ms': round1(percentile(result.latenciesMs, 99)),
+        'tx/block': round1(result.committed / Math.max(1, blocks)),
+        'in flight': size.concurrency,
+        'target tps': signer === 'fast' ? 1000 : '-',
+      });
+      if (result.failed > 0) process.stderr.write(`  ${result.failed} failed; first error: ${result.firstError}\n`);
+    }
+  } finally {
+    await devnet.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  rows.push({
+    experiment: 'devnet peak memory (peers, orderer, ledger in one process)',
+    'peak RSS MiB': Math.round(peakRssMiB(process.pid) ?? Number.NaN),
+  });
+  return rows;
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}

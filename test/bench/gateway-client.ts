@@ -1,0 +1,82 @@
+// A fabric-gateway client in its own process, so the load generator does not share a CPU thread with
+// the network it measures. Driven over IPC by the benchmark runner.
+import { createPrivateKey, randomBytes } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { connect, hash, signers } from '@hyperledger/fabric-gateway';
+import { newFastSigner } from '../../network/client/src';
+
+export interface ClientJob {
+  readonly peerAddress: string;
+  readonly mspId: string;
+  readonly certPem: string;
+  readonly keyPem: string;
+  readonly channel: string;
+  readonly chaincode: string;
+  /** Total transactions, and how many are in flight at once. */
+  readonly count: number;
+  readonly concurrency: number;
+  readonly valueBytes: number;
+  readonly signer: 'fast' | 'default';
+  readonly keyPrefix: string;
+}
+
+export interface ClientResult {
+  readonly committed: number;
+  readonly failed: number;
+  readonly firstError?: string;
+  readonly elapsedMs: number;
+  readonly latenciesMs: number[];
+  readonly peakRssMiB: number;
+}
+
+async function run(job: ClientJob): Promise<ClientResult> {
+  const client = new grpc.Client(job.peerAddress, grpc.credentials.createInsecure());
+  const key = createPrivateKey(job.keyPem);
+  const signing = job.signer === 'fast' ? newFastSigner(key) : { signer: signers.newPrivateKeySigner(key), hash: hash.sha256 };
+  const gw = connect({ client, identity: { mspId: job.mspId, credentials: Buffer.from(job.certPem) }, signer: signing.signer, hash: signing.hash });
+  const contract = gw.getNetwork(job.channel).getContract(job.chaincode);
+  const value = randomBytes(job.valueBytes / 2).toString('hex');
+  const latencies: number[] = [];
+  let next = 0;
+  let committed = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 200);
+  const started = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < job.count) {
+      const i = next++;
+      const t0 = performance.now();
+      try {
+        const submitted = await contract.submitAsync('put', { arguments: [`${job.keyPrefix}${i}`, value] });
+        const status = await submitted.getStatus();
+        if (status.successful) {
+          committed++;
+          latencies.push(performance.now() - t0);
+        } else {
+          failed++;
+          firstError ??= `validation code ${status.code}`;
+        }
+      } catch (err) {
+        failed++;
+        firstError ??= (err as Error).message;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: job.concurrency }, () => worker()));
+  const elapsedMs = performance.now() - started;
+  clearInterval(sampler);
+  gw.close();
+  client.close();
+  return { committed, failed, firstError, elapsedMs, latenciesMs: latencies, peakRssMiB: Math.max(peak, process.memoryUsage().rss) / 2 ** 20 };
+}
+
+process.on('message', (job: ClientJob) => {
+  run(job).then(
+    (result) => process.send?.(result, () => process.exit(0)),
+    (err: Error) => {
+      process.send?.({ error: err.message }, () => process.exit(1));
+    },
+  );
+});
