@@ -2,7 +2,7 @@
 // the network it measures. Driven over IPC by the benchmark runner.
 import { createPrivateKey, randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { connect, hash, signers } from '@hyperledger/fabric-gateway';
+import { connect, hash, signers, type Network } from '@hyperledger/fabric-gateway';
 import { newFastSigner } from '../../network/client/src';
 
 export interface ClientJob {
@@ -17,6 +17,11 @@ export interface ClientJob {
   readonly concurrency: number;
   readonly valueBytes: number;
   readonly signer: 'fast' | 'default';
+  /**
+   * How the client learns each commit: a CommitStatus call per transaction, or one filtered-block event
+   * stream for all of them (what a busy client or the edge does: one stream instead of a call per tx).
+   */
+  readonly commitWatch: 'status' | 'events';
   readonly keyPrefix: string;
 }
 
@@ -34,7 +39,9 @@ async function run(job: ClientJob): Promise<ClientResult> {
   const key = createPrivateKey(job.keyPem);
   const signing = job.signer === 'fast' ? newFastSigner(key) : { signer: signers.newPrivateKeySigner(key), hash: hash.sha256 };
   const gw = connect({ client, identity: { mspId: job.mspId, credentials: Buffer.from(job.certPem) }, signer: signing.signer, hash: signing.hash });
-  const contract = gw.getNetwork(job.channel).getContract(job.chaincode);
+  const network = gw.getNetwork(job.channel);
+  const contract = network.getContract(job.chaincode);
+  const watcher = job.commitWatch === 'events' ? await watchCommits(network) : undefined;
   const value = randomBytes(job.valueBytes / 2).toString('hex');
   const latencies: number[] = [];
   let next = 0;
@@ -50,13 +57,13 @@ async function run(job: ClientJob): Promise<ClientResult> {
       const t0 = performance.now();
       try {
         const submitted = await contract.submitAsync('put', { arguments: [`${job.keyPrefix}${i}`, value] });
-        const status = await submitted.getStatus();
-        if (status.successful) {
+        const code = watcher ? await watcher.codeOf(submitted.getTransactionId()) : (await submitted.getStatus()).code;
+        if (code === VALID) {
           committed++;
           latencies.push(performance.now() - t0);
         } else {
           failed++;
-          firstError ??= `validation code ${status.code}`;
+          firstError ??= `validation code ${code}`;
         }
       } catch (err) {
         failed++;
@@ -67,9 +74,47 @@ async function run(job: ClientJob): Promise<ClientResult> {
   await Promise.all(Array.from({ length: job.concurrency }, () => worker()));
   const elapsedMs = performance.now() - started;
   clearInterval(sampler);
+  watcher?.close();
   gw.close();
   client.close();
   return { committed, failed, firstError, elapsedMs, latenciesMs: latencies, peakRssMiB: Math.max(peak, process.memoryUsage().rss) / 2 ** 20 };
+}
+
+const VALID = 0;
+
+/** Validation codes by transaction id, from one filtered-block stream started before the first submit. */
+async function watchCommits(network: Network): Promise<{ codeOf(txId: string): Promise<number>; close(): void }> {
+  const events = await network.getFilteredBlockEvents();
+  const seen = new Map<string, number>();
+  const waiting = new Map<string, (code: number) => void>();
+  void (async () => {
+    try {
+      for await (const block of events) {
+        for (const tx of block.getFilteredTransactionsList()) {
+          const resolve = waiting.get(tx.getTxid());
+          if (resolve) {
+            waiting.delete(tx.getTxid());
+            resolve(tx.getTxValidationCode());
+          } else {
+            seen.set(tx.getTxid(), tx.getTxValidationCode());
+          }
+        }
+      }
+    } catch {
+      // closed
+    }
+  })();
+  return {
+    codeOf: (txId) => {
+      const code = seen.get(txId);
+      if (code !== undefined) {
+        seen.delete(txId);
+        return Promise.resolve(code);
+      }
+      return new Promise((resolve) => waiting.set(txId, resolve));
+    },
+    close: () => events.close(),
+  };
 }
 
 process.on('message', (job: ClientJob) => {

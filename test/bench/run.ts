@@ -10,7 +10,7 @@ const smoke = process.argv.includes('--smoke');
 const size: BenchSize = smoke
   ? { coldStarts: 1, writes: 400, defaultSignerWrites: 200, concurrency: 64 }
   : { coldStarts: 3, writes: 20_000, defaultSignerWrites: 3_000, concurrency: 256 };
-const steps = size.coldStarts + 3;
+const steps = size.coldStarts + 4;
 
 function table(rows: readonly Row[]): string {
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];

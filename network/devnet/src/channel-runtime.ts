@@ -50,7 +50,7 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
         getStateRange: (ns, s, e) => this.state.getStateRange(ns, s, e),
         getHistory: (ns, key) => this.state.getHistory(ns, key),
         hasTxIds: (txIds) => this.#ledger.hasTxIds(txIds),
-        commitBlock: (block) => this.#ledger.commitBlock(block),
+        commitBlock: (block, opts) => this.#ledger.commitBlock(block, opts),
       },
       access: this,
       isChaincodeDefined: (name) => this.#chaincodes.has(name),
@@ -75,7 +75,11 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
         return history.map((h) => ({ txId: h.txId, value: h.value, isDelete: h.isDelete, timestamp: h.timestamp }));
       },
     };
-    this.#unsubscribe = ledger.onBlockCommitted((block, info) => this.#onCommitted(block, info.txIds, info.validationCodes));
+    this.#unsubscribe = ledger.onBlockCommitted((block, info) => {
+      // Event streams read the newest blocks: keep them parsed.
+      this.#cacheParsed(info.blockNumber, { block, transactions: info.transactions, validationCodes: info.validationCodes });
+      this.#onCommitted(block, info.txIds, info.validationCodes);
+    });
   }
 
   get height(): number {
@@ -167,12 +171,16 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
         }
       }),
     };
+    this.#cacheParsed(number, parsed);
+    return parsed;
+  }
+
+  #cacheParsed(number: number, parsed: ParsedBlock): void {
     this.#parsed.set(number, parsed);
     if (this.#parsed.size > PARSED_CACHE) {
       const oldest = this.#parsed.keys().next().value;
       if (oldest !== undefined) this.#parsed.delete(oldest);
     }
-    return parsed;
   }
 
   // ---- ChannelAccess ----

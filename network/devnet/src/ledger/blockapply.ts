@@ -80,7 +80,10 @@ export async function prepareBlock(opts: PrepareOptions): Promise<PreparedBlock>
         tx = parseTransaction(bytes);
       } catch (err) {
         if (filter[txNum] === VALID) {
-          throw new MalformedTransactionError(`block ${blockNum} tx ${txNum} is marked VALID but does not decode`, { cause: err });
+          throw new MalformedTransactionError(
+            `block ${blockNum} tx ${txNum} is marked VALID but does not decode`,
+            { cause: err },
+          );
         }
       }
     }
@@ -207,7 +210,8 @@ async function applyTx(
     ops.push({ type: 'put', key: sKey, value: encodeVersioned(version, value) });
     pending.set(id, value);
     if (op.metadata === null) ops.push({ type: 'del', key: metadataKey(op.ns, op.key) });
-    else if (op.metadata !== undefined) ops.push({ type: 'put', key: metadataKey(op.ns, op.key), value: encodeMetadata(op.metadata) });
+    else if (op.metadata !== undefined)
+      ops.push({ type: 'put', key: metadataKey(op.ns, op.key), value: encodeMetadata(op.metadata) });
   }
 }
 

@@ -35,7 +35,11 @@ export function blockHeaderBytes(number: number, previousHash: Uint8Array, dataH
 }
 
 export function blockHeaderHash(header: common.BlockHeader): Uint8Array {
-  const bytes = blockHeaderBytes(header.getNumber(), header.getPreviousHash_asU8(), header.getDataHash_asU8());
+  const bytes = blockHeaderBytes(
+    header.getNumber(),
+    header.getPreviousHash_asU8(),
+    header.getDataHash_asU8(),
+  );
   return createHash('sha256').update(bytes).digest();
 }
 

@@ -17,12 +17,18 @@ function chain(count: number, txsPerBlock = 2) {
   const builder = new ChainBuilder();
   const blocks = [builder.genesis()];
   for (let n = 1; n < count; n++) {
-    blocks.push(builder.next(Array.from({ length: txsPerBlock }, (_, i) => makeEnvelope({ txId: `b${n}-t${i}`, writes: [{ key: `k${i}`, value: `v${n}` }] }))));
+    blocks.push(
+      builder.next(
+        Array.from({ length: txsPerBlock }, (_, i) =>
+          makeEnvelope({ txId: `b${n}-t${i}`, writes: [{ key: `k${i}`, value: `v${n}` }] }),
+        ),
+      ),
+    );
   }
   return blocks;
 }
 
-test('appends, reads back exact bytes and tracks the header hash', async () => {
+void test('appends, reads back exact bytes and tracks the header hash', async () => {
   const dir = await tmpDir();
   const store = await BlockStore.open({ dir, channelId: 'ch' });
   const blocks = chain(5);
@@ -38,14 +44,18 @@ test('appends, reads back exact bytes and tracks the header hash', async () => {
   await fs.rm(dir, { recursive: true });
 });
 
-test('rejects out-of-order blocks and broken hash links', async () => {
+void test('rejects out-of-order blocks and broken hash links', async () => {
   const dir = await tmpDir();
   const store = await BlockStore.open({ dir, channelId: 'ch' });
   const blocks = chain(3);
   await assert.rejects(store.append(blocks[1]!), UnexpectedBlockNumberError);
   await store.append(blocks[0]!);
   await assert.rejects(store.append(blocks[0]!.serializeBinary()), UnexpectedBlockNumberError);
-  const forged = makeBlock({ number: 1, previousHash: Buffer.alloc(32, 9), envelopes: [makeEnvelope({ txId: 'x' })] });
+  const forged = makeBlock({
+    number: 1,
+    previousHash: Buffer.alloc(32, 9),
+    envelopes: [makeEnvelope({ txId: 'x' })],
+  });
   await assert.rejects(store.append(forged), PreviousHashMismatchError);
   await store.append(blocks[1]!.serializeBinary());
   assert.equal(store.height, 2);
@@ -53,7 +63,7 @@ test('rejects out-of-order blocks and broken hash links', async () => {
   await fs.rm(dir, { recursive: true });
 });
 
-test('rolls files past maxFileSize and rebuilds the index on reopen', async () => {
+void test('rolls files past maxFileSize and rebuilds the index on reopen', async () => {
   const dir = await tmpDir();
   const blocks = chain(30, 5);
   let store = await BlockStore.open({ dir, channelId: 'ch', maxFileSize: 8 * 1024 });
@@ -76,7 +86,7 @@ test('rolls files past maxFileSize and rebuilds the index on reopen', async () =
   await fs.rm(dir, { recursive: true });
 });
 
-test('truncates a torn final record (partial bytes, partial length, zero fill) and stays appendable', async () => {
+void test('truncates a torn final record (partial bytes, partial length, zero fill) and stays appendable', async () => {
   const blocks = chain(4);
   for (const tear of ['partial-bytes', 'partial-length', 'zero-fill'] as const) {
     const dir = await tmpDir();
@@ -107,7 +117,7 @@ test('truncates a torn final record (partial bytes, partial length, zero fill) a
   }
 });
 
-test('reads of committed blocks run concurrently with appends', async () => {
+void test('reads of committed blocks run concurrently with appends', async () => {
   const dir = await tmpDir();
   const store = await BlockStore.open({ dir, channelId: 'ch', cacheBytes: 0 });
   const blocks = chain(40);

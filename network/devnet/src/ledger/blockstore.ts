@@ -106,6 +106,7 @@ export class BlockStore {
     return run;
   }
 
+  /** May return the cached buffer itself: callers must not mutate it. */
   async getBlockBytes(n: number): Promise<Uint8Array> {
     this.#assertOpen();
     if (!Number.isSafeInteger(n) || n < 0 || n >= this.#height) throw new BlockNotFoundError(n, this.#height);
@@ -115,9 +116,11 @@ export class BlockStore {
     const length = this.#lengths[n]!;
     const handle = await this.#readHandle(fileNum);
     const buf = Buffer.allocUnsafe(length);
-    const { bytesRead } = await handle.read(buf, 0, length, this.#offsets[n]!);
+    const { bytesRead } = await handle.read(buf, 0, length, this.#offsets[n]);
     if (bytesRead !== length) {
-      throw new CorruptBlockFileError(`short read of block ${n} from ${blockFileName(fileNum)}: ${bytesRead}/${length}`);
+      throw new CorruptBlockFileError(
+        `short read of block ${n} from ${blockFileName(fileNum)}: ${bytesRead}/${length}`,
+      );
     }
     this.#remember(n, buf);
     return buf;
@@ -154,7 +157,8 @@ export class BlockStore {
 
     const prefix = encodeVarint(bytes.length);
     const recordSize = prefix.length + bytes.length;
-    if (this.#currentFileSize > 0 && this.#currentFileSize + recordSize > this.#maxFileSize) await this.#roll();
+    if (this.#currentFileSize > 0 && this.#currentFileSize + recordSize > this.#maxFileSize)
+      await this.#roll();
     const handle = await this.#currentWriteHandle();
     const start = this.#currentFileSize;
     try {
@@ -241,7 +245,8 @@ export class BlockStore {
       .map((f) => Number(f.slice(FILE_PREFIX.length)))
       .sort((a, b) => a - b);
     fileNums.forEach((num, i) => {
-      if (num !== i) throw new CorruptBlockFileError(`block files are not contiguous: expected ${blockFileName(i)}`);
+      if (num !== i)
+        throw new CorruptBlockFileError(`block files are not contiguous: expected ${blockFileName(i)}`);
     });
 
     for (const fileNum of fileNums) {
@@ -254,7 +259,9 @@ export class BlockStore {
         // A zero length never happens for a real block; it shows up as a zero-filled tail after a crash.
         if (len === undefined || len.value === 0 || len.next + len.value > buf.length) {
           if (!isLast) {
-            throw new CorruptBlockFileError(`${blockFileName(fileNum)} has an incomplete record at offset ${offset}`);
+            throw new CorruptBlockFileError(
+              `${blockFileName(fileNum)} has an incomplete record at offset ${offset}`,
+            );
           }
           await truncateFile(file, offset, this.#sync);
           break;
@@ -289,7 +296,9 @@ export class BlockStore {
         return;
       }
       if (block !== undefined && number !== undefined && number !== n) {
-        throw new CorruptBlockFileError(`block at index ${n} in ${blockFileName(fileNum)} claims number ${number}`);
+        throw new CorruptBlockFileError(
+          `block at index ${n} in ${blockFileName(fileNum)} claims number ${number}`,
+        );
       }
       if (fileNum !== this.#currentFileNum) {
         throw new CorruptBlockFileError(`undecodable block ${n} in non-final file ${blockFileName(fileNum)}`);
@@ -304,7 +313,7 @@ export class BlockStore {
     const handle = await fs.open(this.#filePath(this.#fileNums[n]!), 'r');
     try {
       const buf = Buffer.allocUnsafe(this.#lengths[n]!);
-      await handle.read(buf, 0, buf.length, this.#offsets[n]!);
+      await handle.read(buf, 0, buf.length, this.#offsets[n]);
       return buf;
     } finally {
       await handle.close();

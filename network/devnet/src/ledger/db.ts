@@ -15,7 +15,10 @@ export async function openLedgerDb(dir: string, channelId: string): Promise<Ledg
   const location = ledgerDbPath(dir, channelId);
   // LevelDB creates only the leaf directory.
   await fs.mkdir(path.dirname(location), { recursive: true });
-  const db = new ClassicLevel<Uint8Array, Uint8Array>(location, { keyEncoding: 'view', valueEncoding: 'view' });
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(location, {
+    keyEncoding: 'view',
+    valueEncoding: 'view',
+  });
   await db.open();
   return db;
 }

@@ -17,7 +17,9 @@ export class UnexpectedBlockNumberError extends LedgerError {
     readonly expected: number,
     readonly actual: number,
   ) {
-    super(`unexpected block number ${actual}: ledger height is ${expected}, so the next block must be ${expected}`);
+    super(
+      `unexpected block number ${actual}: ledger height is ${expected}, so the next block must be ${expected}`,
+    );
   }
 }
 

@@ -57,11 +57,13 @@ function rwset(spec: TxSpec, cc: string): Uint8Array {
     info.setEndKey(q.endKey);
     info.setItrExhausted(true);
     const raw = new kvrwset.QueryReads();
-    raw.setKvReadsList(q.keys.map((k) => {
-      const read = new kvrwset.KVRead();
-      read.setKey(k);
-      return read;
-    }));
+    raw.setKvReadsList(
+      q.keys.map((k) => {
+        const read = new kvrwset.KVRead();
+        read.setKey(k);
+        return read;
+      }),
+    );
     info.setRawReads(raw);
     setFor(q.ns).addRangeQueriesInfo(info);
   }
@@ -75,12 +77,14 @@ function rwset(spec: TxSpec, cc: string): Uint8Array {
   for (const m of spec.metadataWrites ?? []) {
     const mw = new kvrwset.KVMetadataWrite();
     mw.setKey(m.key);
-    mw.setEntriesList(m.entries.map((e) => {
-      const entry = new kvrwset.KVMetadataEntry();
-      entry.setName(e.name);
-      entry.setValue(utf8(e.value));
-      return entry;
-    }));
+    mw.setEntriesList(
+      m.entries.map((e) => {
+        const entry = new kvrwset.KVMetadataEntry();
+        entry.setName(e.name);
+        entry.setValue(utf8(e.value));
+        return entry;
+      }),
+    );
     setFor(m.ns).addMetadataWrites(mw);
   }
   const tx = new ledger.rwset.TxReadWriteSet();
@@ -191,7 +195,13 @@ export function makeBlock(spec: BlockSpec): common.Block {
   data.setDataList(spec.envelopes);
   const metadata = new common.BlockMetadata();
   const codes = spec.codes ?? spec.envelopes.map(() => peer.TxValidationCode.VALID);
-  metadata.setMetadataList([new Uint8Array(0), new Uint8Array(0), Uint8Array.from(codes), new Uint8Array(0), new Uint8Array(0)]);
+  metadata.setMetadataList([
+    new Uint8Array(0),
+    new Uint8Array(0),
+    Uint8Array.from(codes),
+    new Uint8Array(0),
+    new Uint8Array(0),
+  ]);
   const block = new common.Block();
   block.setHeader(header);
   block.setData(data);
@@ -209,7 +219,12 @@ export class ChainBuilder {
   }
 
   next(envelopes: Uint8Array[], codes?: number[]): common.Block {
-    const block = makeBlock({ number: this.#number, previousHash: this.#previousHash, envelopes, ...(codes ? { codes } : {}) });
+    const block = makeBlock({
+      number: this.#number,
+      previousHash: this.#previousHash,
+      envelopes,
+      ...(codes ? { codes } : {}),
+    });
     this.#number++;
     this.#previousHash = blockHeaderHash(block.getHeader()!);
     return block;

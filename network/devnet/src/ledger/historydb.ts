@@ -31,7 +31,13 @@ export class HistoryDB {
         if (tx === undefined) continue;
         const write = findWrite(tx, ns, key);
         if (write === undefined) continue;
-        const entry: HistoryEntry = { txId: tx.txId, blockNum, txNum, isDelete: write.isDelete, value: write.value };
+        const entry: HistoryEntry = {
+          txId: tx.txId,
+          blockNum,
+          txNum,
+          isDelete: write.isDelete,
+          value: write.value,
+        };
         if (tx.timestamp !== undefined) entry.timestamp = tx.timestamp;
         yield entry;
       }

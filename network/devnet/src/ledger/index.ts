@@ -1,4 +1,9 @@
-export { ChannelLedger, type BlockCommittedListener, type ChannelLedgerOptions, type CommitOptions } from './ledger';
+export {
+  ChannelLedger,
+  type BlockCommittedListener,
+  type ChannelLedgerOptions,
+  type CommitOptions,
+} from './ledger';
 export { BlockStore, blockFileName, blockStoreDir, type BlockStoreOptions } from './blockstore';
 export { blockDataHash, blockHeaderBytes, blockHeaderHash } from './blockhash';
 export { transactionsFilter } from './blockapply';

@@ -74,7 +74,8 @@ export function decodeHistorySuffix(dbKey: Uint8Array): Version {
   return { blockNum: Number(buf.readBigUInt64BE(at)), txNum: Number(buf.readBigUInt64BE(at + 8)) };
 }
 
-export const txIdKey = (txId: string): DbKey => Buffer.concat([Buffer.from([TXID]), Buffer.from(txId, 'utf8')]);
+export const txIdKey = (txId: string): DbKey =>
+  Buffer.concat([Buffer.from([TXID]), Buffer.from(txId, 'utf8')]);
 
 export function encodeVersioned(version: Version, value: Uint8Array): Buffer {
   const head = varintSize(version.blockNum) + varintSize(version.txNum);
@@ -95,7 +96,9 @@ export function encodeMetadata(entries: readonly MetadataEntry[]): Buffer {
   const parts: Buffer[] = [];
   for (const { name, value } of entries) {
     const nameBytes = Buffer.from(name, 'utf8');
-    const head = Buffer.allocUnsafe(varintSize(nameBytes.length) + nameBytes.length + varintSize(value.length));
+    const head = Buffer.allocUnsafe(
+      varintSize(nameBytes.length) + nameBytes.length + varintSize(value.length),
+    );
     const nameAt = writeVarint(head, 0, nameBytes.length);
     nameBytes.copy(head, nameAt);
     writeVarint(head, nameAt + nameBytes.length, value.length);
@@ -125,9 +128,14 @@ export function encodeTxLocation(blockNum: number, txNum: number, code: number):
   return buf;
 }
 
-export function decodeTxLocation(raw: Uint8Array): { blockNum: number; txNum: number; validationCode: number } {
+export function decodeTxLocation(raw: Uint8Array): {
+  blockNum: number;
+  txNum: number;
+  validationCode: number;
+} {
   const block = readVarint(raw, 0);
   const tx = block && readVarint(raw, block.next);
-  if (block === undefined || tx === undefined || tx.next >= raw.length) throw new Error('corrupt tx index entry');
+  if (block === undefined || tx === undefined || tx.next >= raw.length)
+    throw new Error('corrupt tx index entry');
   return { blockNum: block.value, txNum: tx.value, validationCode: raw[tx.next]! };
 }

@@ -2,13 +2,27 @@ import { common } from '../protos';
 import { headerTxId, parseEnvelopes, prepareBlock } from './blockapply';
 import { BlockStore } from './blockstore';
 import { openLedgerDb, type LedgerDb } from './db';
-import { BlockNotFoundError, InvalidBlockError, LedgerClosedError, LedgerInconsistentError, UnexpectedBlockNumberError } from './errors';
+import {
+  BlockNotFoundError,
+  InvalidBlockError,
+  LedgerClosedError,
+  LedgerInconsistentError,
+  UnexpectedBlockNumberError,
+} from './errors';
 import { HistoryDB } from './historydb';
 import { SAVEPOINT_KEY } from './keys';
 import { StateDB, type StateRangeOptions } from './statedb';
 import { parseTransaction } from './txparse';
 import { TxIndex } from './txindex';
-import type { BlockCommitInfo, HistoryEntry, ParsedTransaction, StateEntry, StateRangeEntry, TxLocation, Version } from './types';
+import type {
+  BlockCommitInfo,
+  HistoryEntry,
+  ParsedTransaction,
+  StateEntry,
+  StateRangeEntry,
+  TxLocation,
+  Version,
+} from './types';
 import { readVarint } from './varint';
 
 export interface ChannelLedgerOptions {
@@ -35,7 +49,7 @@ export type BlockCommittedListener = (block: common.Block, info: BlockCommitInfo
 interface Waiter {
   blockNum: number;
   resolve: () => void;
-  reject: (err: unknown) => void;
+  reject: (err: Error) => void;
 }
 
 /**
@@ -69,7 +83,9 @@ export class ChannelLedger {
     this.#state = new StateDB(db);
     this.#txIndex = new TxIndex(db);
     this.#history = new HistoryDB(db, (b, t) => this.#loadTx(b, t));
-    this.#onListenerError = opts.onListenerError ?? ((err) => process.emitWarning(`ledger ${opts.channelId}: block listener failed: ${String(err)}`));
+    this.#onListenerError =
+      opts.onListenerError ??
+      ((err) => process.emitWarning(`ledger ${opts.channelId}: block listener failed: ${String(err)}`));
   }
 
   static async open(opts: ChannelLedgerOptions): Promise<ChannelLedger> {
@@ -103,6 +119,7 @@ export class ChannelLedger {
     return this.#store.lastBlockHash;
   }
 
+  /** Exact stored bytes; may be shared with the block cache, so treat as read-only. */
   async getBlockBytes(n: number): Promise<Uint8Array> {
     this.#assertOpen();
     // Bound by the committed height, not the store's: a block is not visible until applied.
@@ -118,7 +135,7 @@ export class ChannelLedger {
   waitForBlock(n: number, signal?: AbortSignal): Promise<void> {
     if (n < this.#height) return Promise.resolve();
     if (this.#closed) return Promise.reject(new LedgerClosedError(this.channelId));
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (signal?.aborted) return Promise.reject(abortError(signal));
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         blockNum: n,
@@ -133,7 +150,7 @@ export class ChannelLedger {
       };
       const onAbort = (): void => {
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        reject(signal?.reason);
+        reject(abortError(signal!));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiters.push(waiter);
@@ -158,7 +175,12 @@ export class ChannelLedger {
   }
 
   /** [startKey, endKey) in byte order within `ns`; empty endKey = to the end of the namespace. */
-  getStateRange(ns: string, startKey: string, endKey: string, opts?: StateRangeOptions): AsyncGenerator<StateRangeEntry> {
+  getStateRange(
+    ns: string,
+    startKey: string,
+    endKey: string,
+    opts?: StateRangeOptions,
+  ): AsyncGenerator<StateRangeEntry> {
     this.#assertOpen();
     return this.#state.range(ns, startKey, endKey, opts);
   }
@@ -193,7 +215,9 @@ export class ChannelLedger {
   }
 
   /** The envelope bytes of a committed transaction plus where and how it was committed. */
-  async getTransactionByTxId(txId: string): Promise<{ envelope: Uint8Array; location: TxLocation } | undefined> {
+  async getTransactionByTxId(
+    txId: string,
+  ): Promise<{ envelope: Uint8Array; location: TxLocation } | undefined> {
     const location = await this.getTxLocation(txId);
     if (location === undefined) return undefined;
     const block = await this.getBlock(location.blockNum);
@@ -248,13 +272,21 @@ export class ChannelLedger {
     if (number !== this.#height) throw new UnexpectedBlockNumberError(this.#height, number);
 
     // Everything that can reject the block happens before it becomes durable.
-    const prepared = await prepareBlock({ db: this.#db, state: this.#state, block, ...(opts.parsed ? { parsed: opts.parsed } : {}) });
+    const prepared = await prepareBlock({
+      db: this.#db,
+      state: this.#state,
+      block,
+      ...(opts.parsed ? { parsed: opts.parsed } : {}),
+    });
     await this.#store.append(block);
     try {
       await this.#db.batch(prepared.ops);
     } catch (err) {
       // The block is durable but unapplied; reopening re-applies it. Refuse further commits until then.
-      this.#failure = new LedgerInconsistentError(`block ${number} stored but not applied; reopen the ledger to recover`, { cause: err });
+      this.#failure = new LedgerInconsistentError(
+        `block ${number} stored but not applied; reopen the ledger to recover`,
+        { cause: err },
+      );
       throw this.#failure;
     }
     this.#height = number + 1;
@@ -309,4 +341,12 @@ export class ChannelLedger {
   #assertOpen(): void {
     if (this.#closed) throw new LedgerClosedError(this.channelId);
   }
+}
+
+// Deliver streams abort with arbitrary reasons; callers always get an Error.
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error
+    ? reason
+    : new DOMException(typeof reason === 'string' ? reason : 'aborted', 'AbortError');
 }

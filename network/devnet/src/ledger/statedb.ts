@@ -47,7 +47,12 @@ export class StateDB {
    * "\x01" for an empty start key, which is what keeps composite keys (prefix 0x00) out.
    * The iterator reads from an implicit snapshot, so concurrent commits do not tear a scan.
    */
-  async *range(ns: string, startKey: string, endKey: string, opts: StateRangeOptions = {}): AsyncGenerator<StateRangeEntry> {
+  async *range(
+    ns: string,
+    startKey: string,
+    endKey: string,
+    opts: StateRangeOptions = {},
+  ): AsyncGenerator<StateRangeEntry> {
     const offset = stateKeyOffset(ns);
     const iterator = this.#db.iterator({
       gte: stateKey(ns, startKey),
@@ -57,7 +62,13 @@ export class StateDB {
     try {
       for await (const [dbKey, raw] of iterator) {
         const { version, value } = decodeVersioned(raw);
-        yield { key: Buffer.from(dbKey.buffer, dbKey.byteOffset + offset, dbKey.byteLength - offset).toString('utf8'), value, version };
+        yield {
+          key: Buffer.from(dbKey.buffer, dbKey.byteOffset + offset, dbKey.byteLength - offset).toString(
+            'utf8',
+          ),
+          value,
+          version,
+        };
       }
     } finally {
       await iterator.close();

@@ -20,7 +20,9 @@ function decode<T>(what: string, txHint: string, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    throw new MalformedTransactionError(`${txHint}cannot decode ${what}: ${(err as Error).message}`, { cause: err });
+    throw new MalformedTransactionError(`${txHint}cannot decode ${what}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -46,7 +48,9 @@ export function parseTransaction(envelopeBytes: Uint8Array): ParsedTransaction {
   const chdr = decode('ChannelHeader', '', () => common.ChannelHeader.deserializeBinary(channelHeaderBytes));
   const txId = chdr.getTxId();
   const hint = txId ? `tx ${txId}: ` : '';
-  const shdr = decode('SignatureHeader', hint, () => common.SignatureHeader.deserializeBinary(signatureHeaderBytes));
+  const shdr = decode('SignatureHeader', hint, () =>
+    common.SignatureHeader.deserializeBinary(signatureHeaderBytes),
+  );
   const ts = chdr.getTimestamp();
   const type = chdr.getType();
   const data = payload.getData_asU8();
@@ -71,7 +75,9 @@ export function parseTransaction(envelopeBytes: Uint8Array): ParsedTransaction {
 
   const extension = chdr.getExtension_asU8();
   if (extension.length > 0) {
-    const ext = decode('ChaincodeHeaderExtension', hint, () => peer.ChaincodeHeaderExtension.deserializeBinary(extension));
+    const ext = decode('ChaincodeHeaderExtension', hint, () =>
+      peer.ChaincodeHeaderExtension.deserializeBinary(extension),
+    );
     const name = ext.getChaincodeId()?.getName();
     if (name) parsed.headerChaincodeName = name;
   }
@@ -82,10 +88,14 @@ export function parseTransaction(envelopeBytes: Uint8Array): ParsedTransaction {
 
 function parseAction(action: peer.TransactionAction, hint: string): TransactionActionInfo {
   const capBytes = action.getPayload_asU8();
-  const cap = decode('ChaincodeActionPayload', hint, () => peer.ChaincodeActionPayload.deserializeBinary(capBytes));
+  const cap = decode('ChaincodeActionPayload', hint, () =>
+    peer.ChaincodeActionPayload.deserializeBinary(capBytes),
+  );
   const endorsed = required(cap.getAction(), 'ChaincodeEndorsedAction', hint);
   const prpBytes = endorsed.getProposalResponsePayload_asU8();
-  const prp = decode('ProposalResponsePayload', hint, () => peer.ProposalResponsePayload.deserializeBinary(prpBytes));
+  const prp = decode('ProposalResponsePayload', hint, () =>
+    peer.ProposalResponsePayload.deserializeBinary(prpBytes),
+  );
   const ccaBytes = prp.getExtension_asU8();
   const cca = decode('ChaincodeAction', hint, () => peer.ChaincodeAction.deserializeBinary(ccaBytes));
   const response = cca.getResponse();
@@ -142,7 +152,9 @@ function parseRwSet(bytes: Uint8Array, hint: string): NsRwSet[] {
       namespace,
       reads: kv.getReadsList().map(toRead),
       rangeQueries: kv.getRangeQueriesInfoList().map(toRangeQuery),
-      writes: kv.getWritesList().map((w) => ({ key: w.getKey(), isDelete: w.getIsDelete(), value: w.getValue_asU8() })),
+      writes: kv
+        .getWritesList()
+        .map((w) => ({ key: w.getKey(), isDelete: w.getIsDelete(), value: w.getValue_asU8() })),
       metadataWrites: kv.getMetadataWritesList().map((m) => ({
         key: m.getKey(),
         entries: m.getEntriesList().map((e) => ({ name: e.getName(), value: e.getValue_asU8() })),
@@ -155,7 +167,9 @@ function parseRwSet(bytes: Uint8Array, hint: string): NsRwSet[] {
 function toRead(read: ledger.rwset.kvrwset.KVRead): KVReadInfo {
   const v = read.getVersion();
   // Fabric encodes "key did not exist" as a nil version; keep that distinction.
-  return v === undefined ? { key: read.getKey() } : { key: read.getKey(), version: { blockNum: v.getBlockNum(), txNum: v.getTxNum() } };
+  return v === undefined
+    ? { key: read.getKey() }
+    : { key: read.getKey(), version: { blockNum: v.getBlockNum(), txNum: v.getTxNum() } };
 }
 
 function toRangeQuery(rq: ledger.rwset.kvrwset.RangeQueryInfo): RangeQueryInfo {
@@ -191,6 +205,8 @@ export function parseTxHeader(envelopeBytes: Uint8Array): TxHeaderInfo {
   const envelope = decode('Envelope', '', () => common.Envelope.deserializeBinary(envelopeBytes));
   const payload = decode('Payload', '', () => common.Payload.deserializeBinary(envelope.getPayload_asU8()));
   const header = required(payload.getHeader(), 'payload header', '');
-  const chdr = decode('ChannelHeader', '', () => common.ChannelHeader.deserializeBinary(header.getChannelHeader_asU8()));
+  const chdr = decode('ChannelHeader', '', () =>
+    common.ChannelHeader.deserializeBinary(header.getChannelHeader_asU8()),
+  );
   return { txId: chdr.getTxId(), channelId: chdr.getChannelId(), type: chdr.getType() };
 }

@@ -39,7 +39,11 @@ export interface VarintRead {
  * Reads a varint at `offset`; returns undefined when the buffer ends before the varint does
  * (a torn write), and throws RangeError when it is longer than a safe integer allows.
  */
-export function readVarint(source: Uint8Array, offset: number, end: number = source.length): VarintRead | undefined {
+export function readVarint(
+  source: Uint8Array,
+  offset: number,
+  end: number = source.length,
+): VarintRead | undefined {
   let value = 0;
   let multiplier = 1;
   for (let i = offset; i < end; i++) {

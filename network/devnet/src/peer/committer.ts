@@ -10,7 +10,7 @@ type ValidationCode = peer.TxValidationCodeMap[keyof peer.TxValidationCodeMap];
 
 export interface CommitterLedger extends StateReader {
   hasTxIds(txIds: readonly string[]): Promise<boolean[]>;
-  commitBlock(block: common.Block): Promise<void>;
+  commitBlock(block: common.Block, opts?: { parsed?: readonly (ParsedTransaction | undefined)[] }): Promise<void>;
 }
 
 export interface CommitterOptions {
@@ -121,7 +121,7 @@ export class Committer {
     block.setMetadata(metadata);
     for (const id of blockTxIds) this.#inFlight.add(id);
     try {
-      await this.#options.ledger.commitBlock(block);
+      await this.#options.ledger.commitBlock(block, { parsed });
     } finally {
       for (const id of blockTxIds) this.#inFlight.delete(id);
     }
