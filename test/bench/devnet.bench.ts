@@ -26,7 +26,9 @@ export interface BenchSize {
 async function coldStart(): Promise<{ wallMs: number; reportedMs: number }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'devnet-cold-'));
   const t0 = performance.now();
-  const child = spawn(process.execPath, [CLI, 'up', '--data-dir', dataDir, '--log-level', 'error'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [CLI, 'up', '--data-dir', dataDir, '--log-level', 'error'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     return await new Promise((resolve, reject) => {
       let out = '';
@@ -35,7 +37,9 @@ async function coldStart(): Promise<{ wallMs: number; reportedMs: number }> {
         const m = /devnet ready in (\d+) ms/.exec(out);
         if (m) resolve({ wallMs: performance.now() - t0, reportedMs: Number(m[1]) });
       });
-      child.on('exit', (code) => reject(new Error(`devnet up exited with ${code} before it was ready: ${out}`)));
+      child.on('exit', (code) =>
+        reject(new Error(`devnet up exited with ${code} before it was ready: ${out}`)),
+      );
     });
   } finally {
     child.kill('SIGTERM');
@@ -47,7 +51,9 @@ async function coldStart(): Promise<{ wallMs: number; reportedMs: number }> {
 function runClient(job: ClientJob): Promise<ClientResult> {
   return new Promise((resolve, reject) => {
     const child = fork(path.join(__dirname, 'gateway-client.js'), { stdio: 'inherit' });
-    child.once('message', (msg: ClientResult | { error: string }) => ('error' in msg ? reject(new Error(msg.error)) : resolve(msg)));
+    child.once('message', (msg: ClientResult | { error: string }) =>
+      'error' in msg ? reject(new Error(msg.error)) : resolve(msg),
+    );
     child.once('exit', (code) => code !== 0 && reject(new Error(`client exited with ${code}`)));
     child.send(job);
   });
@@ -63,7 +69,12 @@ export async function devnetBenchmarks(size: BenchSize, tick: (label: string) =>
   rows.push({
     experiment: 'devnet cold start (spawn to ready, empty data dir)',
     runs: colds.length,
-    'median ms': Math.round(percentile(colds.map((c) => c.wallMs), 50)),
+    'median ms': Math.round(
+      percentile(
+        colds.map((c) => c.wallMs),
+        50,
+      ),
+    ),
     'max ms': Math.round(Math.max(...colds.map((c) => c.wallMs))),
     'target ms': 3000,
   });
@@ -82,9 +93,24 @@ export async function devnetBenchmarks(size: BenchSize, tick: (label: string) =>
     if (!user) throw new Error('Org1 User1 missing from the crypto material');
     const peer = devnet.peers[0];
     if (!peer) throw new Error('no peer');
-    const base = { peerAddress: peer.address, mspId: 'Org1MSP', certPem: user.certPem, keyPem: user.keyPem, channel: devnet.channelId, chaincode: 'fixture', valueBytes: 100 };
+    const base = {
+      peerAddress: peer.address,
+      mspId: 'Org1MSP',
+      certPem: user.certPem,
+      keyPem: user.keyPem,
+      channel: devnet.channelId,
+      chaincode: 'fixture',
+      valueBytes: 100,
+    };
     // A short warm-up so the chaincode servers and the JIT are not measured cold.
-    await runClient({ ...base, count: Math.min(500, size.writes), concurrency: size.concurrency, signer: 'fast', commitWatch: 'events', keyPrefix: 'warm' });
+    await runClient({
+      ...base,
+      count: Math.min(500, size.writes),
+      concurrency: size.concurrency,
+      signer: 'fast',
+      commitWatch: 'events',
+      keyPrefix: 'warm',
+    });
     const variants = [
       { signer: 'fast', commitWatch: 'events', count: size.writes },
       { signer: 'fast', commitWatch: 'status', count: size.defaultSignerWrites },
@@ -93,14 +119,21 @@ export async function devnetBenchmarks(size: BenchSize, tick: (label: string) =>
     for (const { signer, commitWatch, count } of variants) {
       tick(`blind writes: ${count} x 100 B, ${signer} signer, commits by ${commitWatch}`);
       const heightBefore = devnet.height;
-      const result = await runClient({ ...base, count, concurrency: size.concurrency, signer, commitWatch, keyPrefix: `${signer}-${commitWatch}-` });
+      const result = await runClient({
+        ...base,
+        count,
+        concurrency: size.concurrency,
+        signer,
+        commitWatch,
+        keyPrefix: `${signer}-${commitWatch}-`,
+      });
       const blocks = devnet.height - heightBefore;
       const tps = result.committed / (result.elapsedMs / 1000);
       rows.push({
         experiment: `blind 100-byte writes, 1 endorser, ${signer} signer, commit ${commitWatch === 'events' ? 'from block events' : 'by CommitStatus'}`,
         committed: result.committed,
         failed: result.failed,
-        'tps': Math.round(tps),
+        tps: Math.round(tps),
         'p50 ms': round1(percentile(result.latenciesMs, 50)),
         'p95 ms': round1(percentile(result.latenciesMs, 95)),
         'p99 ms': round1(percentile(result.latenciesMs, 99)),
@@ -108,7 +141,8 @@ export async function devnetBenchmarks(size: BenchSize, tick: (label: string) =>
         'in flight': size.concurrency,
         'target tps': commitWatch === 'events' ? 1000 : '-',
       });
-      if (result.failed > 0) process.stderr.write(`  ${result.failed} failed; first error: ${result.firstError}\n`);
+      if (result.failed > 0)
+        process.stderr.write(`  ${result.failed} failed; first error: ${result.firstError}\n`);
     }
   } finally {
     await devnet.stop();

@@ -37,8 +37,16 @@ export interface ClientResult {
 async function run(job: ClientJob): Promise<ClientResult> {
   const client = new grpc.Client(job.peerAddress, grpc.credentials.createInsecure());
   const key = createPrivateKey(job.keyPem);
-  const signing = job.signer === 'fast' ? newFastSigner(key) : { signer: signers.newPrivateKeySigner(key), hash: hash.sha256 };
-  const gw = connect({ client, identity: { mspId: job.mspId, credentials: Buffer.from(job.certPem) }, signer: signing.signer, hash: signing.hash });
+  const signing =
+    job.signer === 'fast'
+      ? newFastSigner(key)
+      : { signer: signers.newPrivateKeySigner(key), hash: hash.sha256 };
+  const gw = connect({
+    client,
+    identity: { mspId: job.mspId, credentials: Buffer.from(job.certPem) },
+    signer: signing.signer,
+    hash: signing.hash,
+  });
   const network = gw.getNetwork(job.channel);
   const contract = network.getContract(job.chaincode);
   const watcher = job.commitWatch === 'events' ? await watchCommits(network) : undefined;
@@ -57,7 +65,9 @@ async function run(job: ClientJob): Promise<ClientResult> {
       const t0 = performance.now();
       try {
         const submitted = await contract.submitAsync('put', { arguments: [`${job.keyPrefix}${i}`, value] });
-        const code = watcher ? await watcher.codeOf(submitted.getTransactionId()) : (await submitted.getStatus()).code;
+        const code = watcher
+          ? await watcher.codeOf(submitted.getTransactionId())
+          : (await submitted.getStatus()).code;
         if (code === VALID) {
           committed++;
           latencies.push(performance.now() - t0);
@@ -77,13 +87,22 @@ async function run(job: ClientJob): Promise<ClientResult> {
   watcher?.close();
   gw.close();
   client.close();
-  return { committed, failed, firstError, elapsedMs, latenciesMs: latencies, peakRssMiB: Math.max(peak, process.memoryUsage().rss) / 2 ** 20 };
+  return {
+    committed,
+    failed,
+    firstError,
+    elapsedMs,
+    latenciesMs: latencies,
+    peakRssMiB: Math.max(peak, process.memoryUsage().rss) / 2 ** 20,
+  };
 }
 
 const VALID = 0;
 
 /** Validation codes by transaction id, from one filtered-block stream started before the first submit. */
-async function watchCommits(network: Network): Promise<{ codeOf(txId: string): Promise<number>; close(): void }> {
+async function watchCommits(
+  network: Network,
+): Promise<{ codeOf(txId: string): Promise<number>; close(): void }> {
   const events = await network.getFilteredBlockEvents();
   const seen = new Map<string, number>();
   const waiting = new Map<string, (code: number) => void>();

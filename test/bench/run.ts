@@ -21,8 +21,16 @@ function table(rows: readonly Row[]): string {
 }
 
 async function main(): Promise<void> {
-  const machine = { cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown' };
-  const bar = new SingleBar({ format: 'bench [{bar}] {value}/{total} {step}', clearOnComplete: true, stream: process.stderr }, Presets.shades_classic);
+  const machine = {
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+  };
+  const bar = new SingleBar(
+    { format: 'bench [{bar}] {value}/{total} {step}', clearOnComplete: true, stream: process.stderr },
+    Presets.shades_classic,
+  );
   bar.start(steps, 0, { step: 'starting' });
   let done = 0;
   const rows = await devnetBenchmarks(size, (step) => bar.update(done++, { step }));
@@ -33,7 +41,14 @@ async function main(): Promise<void> {
   const dir = path.resolve(__dirname, '../../../test/bench/results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `devnet-${smoke ? 'smoke' : 'full'}.json`);
-  writeFileSync(file, JSON.stringify({ machine, size: smoke ? 'smoke' : 'full', when: new Date().toISOString(), rows }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      { machine, size: smoke ? 'smoke' : 'full', when: new Date().toISOString(), rows },
+      null,
+      2,
+    ),
+  );
   process.stdout.write(`\nwritten to ${path.relative(process.cwd(), file)}\n`);
   const missing = rows.filter((r) => Object.values(r).some((v) => typeof v === 'number' && Number.isNaN(v)));
   if (missing.length > 0 || rows.some((r) => r.committed === 0)) {

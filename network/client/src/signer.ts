@@ -18,7 +18,8 @@ export function newFastSigner(privateKey: KeyObject | string): FastSigning {
   const key = typeof privateKey === 'string' ? createPrivateKey(privateKey) : privateKey;
   return {
     hash: hash.none,
-    signer: async (message: Uint8Array) => lowSDer(sign('sha256', message, { key, dsaEncoding: 'ieee-p1363' })),
+    signer: async (message: Uint8Array) =>
+      lowSDer(sign('sha256', message, { key, dsaEncoding: 'ieee-p1363' })),
   };
 }
 

@@ -42,15 +42,31 @@ export class ChaincodeProcess {
     const { modulePath, chaincodeId, address, env, log } = this.#options;
     const child = spawn(
       process.execPath,
-      ['--no-deprecation', shimCli(), 'server', '--chaincode-address', address, '--chaincode-id', chaincodeId, '--module-path', modulePath],
+      [
+        '--no-deprecation',
+        shimCli(),
+        'server',
+        '--chaincode-address',
+        address,
+        '--chaincode-id',
+        chaincodeId,
+        '--module-path',
+        modulePath,
+      ],
       {
-        env: { ...process.env, ...env, CORE_CHAINCODE_ID_NAME: chaincodeId, CORE_CHAINCODE_LOGGING_LEVEL: process.env.CORE_CHAINCODE_LOGGING_LEVEL ?? 'warning' },
+        env: {
+          ...process.env,
+          ...env,
+          CORE_CHAINCODE_ID_NAME: chaincodeId,
+          CORE_CHAINCODE_LOGGING_LEVEL: process.env.CORE_CHAINCODE_LOGGING_LEVEL ?? 'warning',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
     this.#child = child;
     const forward = (level: 'info' | 'warn') => (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) if (line.trim() !== '') log(level, `[${chaincodeId}@${address}] ${line}`);
+      for (const line of chunk.toString().split('\n'))
+        if (line.trim() !== '') log(level, `[${chaincodeId}@${address}] ${line}`);
     };
     child.stdout?.on('data', forward('info'));
     child.stderr?.on('data', forward('warn'));

@@ -7,7 +7,13 @@ import { Committer } from './peer/committer';
 import type { ChannelLedger } from './ledger/ledger';
 import type { TxLocation } from './ledger/types';
 import { parseTransaction } from './ledger/txparse';
-import { ChannelPolicies, MspManager, evaluateSignaturePolicy, verifySignature, verifySignatureAsync } from './msp';
+import {
+  ChannelPolicies,
+  MspManager,
+  evaluateSignaturePolicy,
+  verifySignature,
+  verifySignatureAsync,
+} from './msp';
 
 export interface ChannelRuntimeOptions {
   readonly channelId: string;
@@ -67,17 +73,30 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
           metadata: new Map(entry.metadata.map((m) => [m.name, m.value])),
         };
       },
-      getStateRange(ns: string, start: string, end: string): AsyncIterable<{ key: string; value: Uint8Array; version: Version }> {
+      getStateRange(
+        ns: string,
+        start: string,
+        end: string,
+      ): AsyncIterable<{ key: string; value: Uint8Array; version: Version }> {
         return ledger.getStateRange(ns, start, end);
       },
       async getHistory(ns: string, key: string): Promise<KeyModification[]> {
         const history = await ledger.getHistory(ns, key);
-        return history.map((h) => ({ txId: h.txId, value: h.value, isDelete: h.isDelete, timestamp: h.timestamp }));
+        return history.map((h) => ({
+          txId: h.txId,
+          value: h.value,
+          isDelete: h.isDelete,
+          timestamp: h.timestamp,
+        }));
       },
     };
     this.#unsubscribe = ledger.onBlockCommitted((block, info) => {
       // Event streams read the newest blocks: keep them parsed.
-      this.#cacheParsed(info.blockNumber, { block, transactions: info.transactions, validationCodes: info.validationCodes });
+      this.#cacheParsed(info.blockNumber, {
+        block,
+        transactions: info.transactions,
+        validationCodes: info.validationCodes,
+      });
       this.#onCommitted(block, info.txIds, info.validationCodes);
     });
   }
@@ -148,7 +167,11 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
     if (this.#txWaiters.size > 0) {
       txIds.forEach((txId, txNum) => {
         if (txId !== undefined && this.#txWaiters.has(txId)) {
-          void this.#ledger.getTxLocation(txId).then((loc) => this.#resolveTx(txId, loc ?? { blockNum, txNum, validationCode: codes[txNum] ?? 255 }));
+          void this.#ledger
+            .getTxLocation(txId)
+            .then((loc) =>
+              this.#resolveTx(txId, loc ?? { blockNum, txNum, validationCode: codes[txNum] ?? 255 }),
+            );
         }
       });
     }
@@ -159,7 +182,9 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
     if (cached) return cached;
     const block = await this.#ledger.getBlock(number);
     const envelopes = block.getData()?.getDataList_asU8() ?? [];
-    const codes = block.getMetadata()?.getMetadataList_asU8()[common.BlockMetadataIndex.TRANSACTIONS_FILTER] ?? new Uint8Array();
+    const codes =
+      block.getMetadata()?.getMetadataList_asU8()[common.BlockMetadataIndex.TRANSACTIONS_FILTER] ??
+      new Uint8Array();
     const parsed: ParsedBlock = {
       block,
       validationCodes: codes,
@@ -204,7 +229,7 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
         try {
           return verifySignatureAsync(this.msps.deserializeIdentity(sd.identity), sd.data, sd.signature);
         } catch {
-          return false; // an undeserializable identity fails later with its own message
+          return Promise.resolve(false); // an undeserializable identity fails later with its own message
         }
       }),
     );
@@ -239,7 +264,9 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
     const satisfied = definition.endorsementPolicy
       ? evaluateSignaturePolicy(definition.endorsementPolicy, endorsements, this.msps)
       : this.#policies.evaluate('/Channel/Application/Endorsement', endorsements);
-    return satisfied ? undefined : `endorsement policy ${definition.endorsementPolicyText} of chaincode ${chaincodeName} is not satisfied`;
+    return satisfied
+      ? undefined
+      : `endorsement policy ${definition.endorsementPolicyText} of chaincode ${chaincodeName} is not satisfied`;
   }
 
   describeCreator(creator: Uint8Array): string {

@@ -39,9 +39,14 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
 async function up(dataDir: string, channelId: string, logLevel: string): Promise<void> {
   const logger = pino({ level: logLevel, base: { component: 'devnet' } });
   const existing = runningPid(dataDir);
-  if (existing) throw new Error(`a devnet is already running on ${dataDir} (pid ${existing}); run 'npm run devnet -- down' first`);
+  if (existing)
+    throw new Error(
+      `a devnet is already running on ${dataDir} (pid ${existing}); run 'npm run devnet -- down' first`,
+    );
   const started = Date.now();
-  const chaincodes = existsSync(path.join(PROJECT_CHAINCODE.path, 'dist', 'index.js')) ? [PROJECT_CHAINCODE] : [];
+  const chaincodes = existsSync(path.join(PROJECT_CHAINCODE.path, 'dist', 'index.js'))
+    ? [PROJECT_CHAINCODE]
+    : [];
   const devnet = await startDevnet({
     dataDir,
     channelId,
@@ -107,7 +112,9 @@ async function status(dataDir: string): Promise<void> {
     `devnet in ${path.resolve(dataDir)}: ${pid ? `running (pid ${pid})` : 'stopped'}`,
     `  channel    ${profile.channel}`,
     `  chaincodes ${profile.chaincodes.join(', ') || '(none)'}`,
-    ...profile.organizations.flatMap((o) => o.peers.map((p) => `  peer       ${p.name.padEnd(24)} ${p.address}  (${o.mspId})`)),
+    ...profile.organizations.flatMap((o) =>
+      o.peers.map((p) => `  peer       ${p.name.padEnd(24)} ${p.address}  (${o.mspId})`),
+    ),
     `  orderer    ${profile.orderer.address}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -124,22 +131,23 @@ async function main(): Promise<void> {
       (y) =>
         y
           .option('channel', { type: 'string', default: DEFAULT_CHANNEL })
-          .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'] }),
+          .option('log-level', {
+            type: 'string',
+            default: 'info',
+            choices: ['debug', 'info', 'warn', 'error'],
+          }),
       (argv) => up(argv['data-dir'], argv.channel, argv['log-level']),
     )
     .command('down', 'stop a running network', {}, (argv) => down(argv['data-dir'] as string))
-    .command(
-      'reset',
-      'stop the network and delete its data directory',
-      {},
-      async (argv) => {
-        const dataDir = argv['data-dir'] as string;
-        await down(dataDir);
-        await fs.rm(dataDir, { recursive: true, force: true });
-        process.stdout.write(`removed ${path.resolve(dataDir)}\n`);
-      },
+    .command('reset', 'stop the network and delete its data directory', {}, async (argv) => {
+      const dataDir = argv['data-dir'] as string;
+      await down(dataDir);
+      await fs.rm(dataDir, { recursive: true, force: true });
+      process.stdout.write(`removed ${path.resolve(dataDir)}\n`);
+    })
+    .command('status', 'show whether the network runs, and its endpoints', {}, (argv) =>
+      status(argv['data-dir'] as string),
     )
-    .command('status', 'show whether the network runs, and its endpoints', {}, (argv) => status(argv['data-dir'] as string))
     .command(
       'deploy <folder>',
       'run a fabric-contract-api package as a chaincode beside the others',
@@ -148,15 +156,26 @@ async function main(): Promise<void> {
           .positional('folder', { type: 'string', demandOption: true, describe: 'chaincode package folder' })
           .option('name', { type: 'string', demandOption: true, describe: 'chaincode name on the channel' })
           .option('version', { type: 'string', default: '1.0' })
-          .option('policy', { type: 'string', describe: "endorsement policy, e.g. \"OR('Org1MSP.peer','Org2MSP.peer')\"" }),
+          .option('policy', {
+            type: 'string',
+            describe: "endorsement policy, e.g. \"OR('Org1MSP.peer','Org2MSP.peer')\"",
+          }),
       async (argv) => {
         const folder = path.resolve(argv.folder);
-        if (!existsSync(path.join(folder, 'package.json'))) throw new Error(`${folder} has no package.json: not a chaincode package`);
+        if (!existsSync(path.join(folder, 'package.json')))
+          throw new Error(`${folder} has no package.json: not a chaincode package`);
         await fs.mkdir(argv['data-dir'], { recursive: true });
-        await recordChaincode(path.resolve(argv['data-dir']), { name: argv.name, path: folder, version: argv.version, endorsementPolicy: argv.policy });
+        await recordChaincode(path.resolve(argv['data-dir']), {
+          name: argv.name,
+          path: folder,
+          version: argv.version,
+          endorsementPolicy: argv.policy,
+        });
         const pid = runningPid(argv['data-dir']);
         if (pid) process.kill(pid, 'SIGHUP');
-        process.stdout.write(`chaincode ${argv.name} recorded${pid ? ' and deployed to the running devnet' : '; it starts with the next `devnet up`'}\n`);
+        process.stdout.write(
+          `chaincode ${argv.name} recorded${pid ? ' and deployed to the running devnet' : '; it starts with the next `devnet up`'}\n`,
+        );
       },
     )
     .demandCommand(1, 'name a command: up, down, reset, status or deploy')

@@ -2,7 +2,7 @@ import { createHash, createPrivateKey } from 'node:crypto';
 import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { common, gateway, orderer as ordererProtos, peer } from './protos';
+import { type common, gateway, orderer as ordererProtos, peer } from './protos';
 import { generateCryptoMaterial, allPeers, ordererOrgs, peerOrgs } from './crypto';
 import type { CryptoMaterial, NodeIdentity } from './crypto';
 import { buildGenesisBlock, parseConfigBlock, signaturePolicyFromString } from './channel';
@@ -78,7 +78,11 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
   const ordererAddress = `${HOST}:${ports.orderer}`;
   const material = await generateCryptoMaterial(dataDir);
 
-  const ledger = await ChannelLedger.open({ dir: path.join(dataDir, 'ledger'), channelId, sync: options.sync ?? true });
+  const ledger = await ChannelLedger.open({
+    dir: path.join(dataDir, 'ledger'),
+    channelId,
+    sync: options.sync ?? true,
+  });
   if (ledger.height === 0) {
     const genesis = buildGenesisBlock({
       channelId,
@@ -147,9 +151,14 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       channel: (id) => (id === channelId ? runtime : undefined),
     });
     server.addService(gateway.GatewayService, gatewayService.implementation());
-    server.addService(peer.DeliverService, new DeliverService({ channel: (id) => (id === channelId ? runtime : undefined) }).implementation());
+    server.addService(
+      peer.DeliverService,
+      new DeliverService({ channel: (id) => (id === channelId ? runtime : undefined) }).implementation(),
+    );
     server.addService(peer.EndorserService, {
-      processProposal: unary(async (signed: peer.SignedProposal) => (await endorser.processProposal(signed)).response),
+      processProposal: unary(
+        async (signed: peer.SignedProposal) => (await endorser.processProposal(signed)).response,
+      ),
     });
     await bind(server, endorser.address);
     servers.push(server);
@@ -171,7 +180,9 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       });
       call.on('end', () => void chain.then(() => call.end()));
     },
-    deliver: new DeliverService({ channel: (id) => (id === channelId ? runtime : undefined) }).implementation().deliver as grpc.UntypedHandleCall,
+    deliver: new DeliverService({
+      channel: (id) => (id === channelId ? runtime : undefined),
+    }).implementation().deliver as grpc.UntypedHandleCall,
   });
   await bind(ordererServer, ordererAddress);
   servers.push(ordererServer);
@@ -187,8 +198,11 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     const definition: ChaincodeDefinition = {
       name: spec.name,
       version,
-      endorsementPolicy: spec.endorsementPolicy ? signaturePolicyFromString(spec.endorsementPolicy) : undefined,
-      endorsementPolicyText: spec.endorsementPolicy ?? '/Channel/Application/Endorsement (MAJORITY Endorsement)',
+      endorsementPolicy: spec.endorsementPolicy
+        ? signaturePolicyFromString(spec.endorsementPolicy)
+        : undefined,
+      endorsementPolicyText:
+        spec.endorsementPolicy ?? '/Channel/Application/Endorsement (MAJORITY Endorsement)',
     };
     const packageId = `${spec.name}_${version}:${createHash('sha256').update(`${spec.name}\0${version}\0${modulePath}`).digest('hex')}`;
     const entry: RunningChaincode = { definition, processes: new Map(), connections: [] };
@@ -204,7 +218,11 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       proc.start();
       entry.processes.set(org.mspId, proc);
       for (const { node } of peerNodes.filter((p) => p.node.mspId === org.mspId)) {
-        const connection = new ChaincodeConnection({ name: spec.name, address, log: (level, msg) => log(level, `${node.name} ${msg}`) });
+        const connection = new ChaincodeConnection({
+          name: spec.name,
+          address,
+          log: (level, msg) => log(level, `${node.name} ${msg}`),
+        });
         chaincodeConnections.get(node.name)?.set(spec.name, connection);
         entry.connections.push(connection);
         void connection.start();
@@ -213,16 +231,33 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     running.set(spec.name, entry);
     runtime.defineChaincode(definition);
     if (persist) await recordChaincode(dataDir, { ...spec, path: modulePath });
-    log('info', `chaincode ${spec.name} ${version} deployed from ${modulePath} (policy ${definition.endorsementPolicyText})`);
+    log(
+      'info',
+      `chaincode ${spec.name} ${version} deployed from ${modulePath} (policy ${definition.endorsementPolicyText})`,
+    );
   };
 
   for (const spec of await recordedChaincodes(dataDir)) await deploy(spec, false);
   for (const spec of options.chaincodes ?? []) if (!running.has(spec.name)) await deploy(spec, true);
 
-  const peers: PeerInfo[] = peerNodes.map(({ node, address }) => ({ name: node.name, mspId: node.mspId, address, hostAlias: node.name }));
-  await writeProfile(dataDir, { channelId, peers, ordererAddress, material, chaincodes: [...running.keys()] });
+  const peers: PeerInfo[] = peerNodes.map(({ node, address }) => ({
+    name: node.name,
+    mspId: node.mspId,
+    address,
+    hostAlias: node.name,
+  }));
+  await writeProfile(dataDir, {
+    channelId,
+    peers,
+    ordererAddress,
+    material,
+    chaincodes: [...running.keys()],
+  });
   await fs.writeFile(path.join(dataDir, 'devnet.pid'), String(process.pid));
-  log('info', `devnet up: channel ${channelId}, height ${ledger.height}, peers ${peers.map((p) => `${p.name}@${p.address}`).join(', ')}, orderer ${ordererAddress}`);
+  log(
+    'info',
+    `devnet up: channel ${channelId}, height ${ledger.height}, peers ${peers.map((p) => `${p.name}@${p.address}`).join(', ')}, orderer ${ordererAddress}`,
+  );
 
   let stopped = false;
   return {
@@ -236,7 +271,13 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     },
     deploy: async (spec) => {
       await deploy(spec, true);
-      await writeProfile(dataDir, { channelId, peers, ordererAddress, material, chaincodes: [...running.keys()] });
+      await writeProfile(dataDir, {
+        channelId,
+        peers,
+        ordererAddress,
+        material,
+        chaincodes: [...running.keys()],
+      });
     },
     reloadChaincodes: async () => {
       const added: string[] = [];
@@ -246,7 +287,13 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
         added.push(spec.name);
       }
       if (added.length > 0) {
-        await writeProfile(dataDir, { channelId, peers, ordererAddress, material, chaincodes: [...running.keys()] });
+        await writeProfile(dataDir, {
+          channelId,
+          peers,
+          ordererAddress,
+          material,
+          chaincodes: [...running.keys()],
+        });
       }
       return added;
     },
@@ -294,7 +341,9 @@ function identityOf(node: NodeIdentity | undefined): SigningIdentity {
 
 function bind(server: grpc.Server, address: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(new Error(`cannot listen on ${address}: ${err.message}`)) : resolve()));
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err) =>
+      err ? reject(new Error(`cannot listen on ${address}: ${err.message}`)) : resolve(),
+    );
   });
 }
 
@@ -306,7 +355,11 @@ function batchFromConfig(config: common.Config): { batchSize: BatchSize; batchTi
   const batchSize = sizeBytes
     ? (() => {
         const b = ordererProtos.BatchSize.deserializeBinary(sizeBytes);
-        return { maxMessageCount: b.getMaxMessageCount(), absoluteMaxBytes: b.getAbsoluteMaxBytes(), preferredMaxBytes: b.getPreferredMaxBytes() };
+        return {
+          maxMessageCount: b.getMaxMessageCount(),
+          absoluteMaxBytes: b.getAbsoluteMaxBytes(),
+          preferredMaxBytes: b.getPreferredMaxBytes(),
+        };
       })()
     : DEFAULT_BATCH;
   const timeout = timeoutBytes ? ordererProtos.BatchTimeout.deserializeBinary(timeoutBytes).getTimeout() : '';
@@ -339,7 +392,13 @@ export async function recordChaincode(dataDir: string, spec: ChaincodeSpec): Pro
 /** The network as a client sees it; the next issue turns this into the shared profile format. */
 async function writeProfile(
   dataDir: string,
-  info: { channelId: string; peers: readonly PeerInfo[]; ordererAddress: string; material: CryptoMaterial; chaincodes: string[] },
+  info: {
+    channelId: string;
+    peers: readonly PeerInfo[];
+    ordererAddress: string;
+    material: CryptoMaterial;
+    chaincodes: string[];
+  },
 ): Promise<void> {
   const profile = {
     name: 'devnet',
@@ -348,8 +407,19 @@ async function writeProfile(
     orderer: { address: info.ordererAddress, hostAlias: 'orderer.example.com' },
     organizations: peerOrgs(info.material).map((org) => ({
       mspId: org.mspId,
-      peers: info.peers.filter((p) => p.mspId === org.mspId).map((p) => ({ name: p.name, address: p.address, hostAlias: p.hostAlias })),
-      users: Object.fromEntries(Object.entries(org.users).map(([name, u]) => [name, { certPath: path.join(u.mspDir, 'signcerts', `${u.name}-cert.pem`), keyPath: path.join(u.mspDir, 'keystore', 'priv_sk'), mspDir: u.mspDir }])),
+      peers: info.peers
+        .filter((p) => p.mspId === org.mspId)
+        .map((p) => ({ name: p.name, address: p.address, hostAlias: p.hostAlias })),
+      users: Object.fromEntries(
+        Object.entries(org.users).map(([name, u]) => [
+          name,
+          {
+            certPath: path.join(u.mspDir, 'signcerts', `${u.name}-cert.pem`),
+            keyPath: path.join(u.mspDir, 'keystore', 'priv_sk'),
+            mspDir: u.mspDir,
+          },
+        ]),
+      ),
     })),
   };
   const file = path.join(dataDir, 'network.json');

@@ -61,7 +61,8 @@ export function unpackProposal(signedProposal: peer.SignedProposal): UnpackedPro
   const chaincodeSpec = spec.getChaincodeSpec();
   const channelId = channelHeader.getChannelId();
   if (channelId.length === 0) throw new ProposalFormatError('no channel id provided');
-  if (!chaincodeSpec) throw new ProposalFormatError(`no chaincode spec is provided, channel id [${channelId}]`);
+  if (!chaincodeSpec)
+    throw new ProposalFormatError(`no chaincode spec is provided, channel id [${channelId}]`);
   const chaincodeName = chaincodeSpec.getChaincodeId()?.getName() ?? '';
   if (chaincodeName.length === 0) {
     throw new ProposalFormatError(`no chaincode name is provided, channel id [${channelId}]`);

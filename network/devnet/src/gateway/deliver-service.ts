@@ -1,4 +1,4 @@
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { common, orderer, peer } from '../protos';
 import type { ChannelView, ParsedBlock } from './channel-view';
 import { chaincodeEventsOf } from './events';
@@ -25,9 +25,12 @@ export class DeliverService {
 
   implementation(): grpc.UntypedServiceImplementation {
     return {
-      deliver: (call: grpc.ServerDuplexStream<common.Envelope, peer.DeliverResponse>) => this.#serve(call, 'block'),
-      deliverFiltered: (call: grpc.ServerDuplexStream<common.Envelope, peer.DeliverResponse>) => this.#serve(call, 'filtered'),
-      deliverWithPrivateData: (call: grpc.ServerDuplexStream<common.Envelope, peer.DeliverResponse>) => this.#serve(call, 'private'),
+      deliver: (call: grpc.ServerDuplexStream<common.Envelope, peer.DeliverResponse>) =>
+        this.#serve(call, 'block'),
+      deliverFiltered: (call: grpc.ServerDuplexStream<common.Envelope, peer.DeliverResponse>) =>
+        this.#serve(call, 'filtered'),
+      deliverWithPrivateData: (call: grpc.ServerDuplexStream<common.Envelope, peer.DeliverResponse>) =>
+        this.#serve(call, 'private'),
     };
   }
 
@@ -45,7 +48,12 @@ export class DeliverService {
     call.on('error', () => abort.abort());
   }
 
-  async #handle(call: grpc.ServerDuplexStream<common.Envelope, peer.DeliverResponse>, envelope: common.Envelope, kind: Kind, signal: AbortSignal): Promise<void> {
+  async #handle(
+    call: grpc.ServerDuplexStream<common.Envelope, peer.DeliverResponse>,
+    envelope: common.Envelope,
+    kind: Kind,
+    signal: AbortSignal,
+  ): Promise<void> {
     const sendStatus = (status: StatusCode): void => {
       const response = new peer.DeliverResponse();
       response.setStatus(status);
@@ -105,7 +113,11 @@ export class DeliverService {
   }
 }
 
-function position(pos: orderer.SeekPosition | undefined, height: number, fallback: number): number | undefined {
+function position(
+  pos: orderer.SeekPosition | undefined,
+  height: number,
+  fallback: number,
+): number | undefined {
   switch (pos?.getTypeCase()) {
     case orderer.SeekPosition.TypeCase.OLDEST:
       return 0;
@@ -133,7 +145,9 @@ function filteredBlock(channelId: string, parsed: ParsedBlock): peer.FilteredBlo
       const ft = new peer.FilteredTransaction();
       ft.setTxid(tx?.txId ?? '');
       ft.setType((tx?.type ?? 0) as common.HeaderTypeMap[keyof common.HeaderTypeMap]);
-      ft.setTxValidationCode((parsed.validationCodes[i] ?? 255) as peer.TxValidationCodeMap[keyof peer.TxValidationCodeMap]);
+      ft.setTxValidationCode(
+        (parsed.validationCodes[i] ?? 255) as peer.TxValidationCodeMap[keyof peer.TxValidationCodeMap],
+      );
       if (tx && tx.type === 3) {
         const actions = new peer.FilteredTransactionActions();
         actions.setChaincodeActionsList(

@@ -39,7 +39,12 @@ export class GatewayService {
       submit: unary((req: gateway.SubmitRequest) => this.submit(req)),
       commitStatus: unary((req: gateway.SignedCommitStatusRequest, call) => this.commitStatus(req, call)),
       evaluate: unary((req: gateway.EvaluateRequest) => this.evaluate(req)),
-      chaincodeEvents: (call: grpc.ServerWritableStream<gateway.SignedChaincodeEventsRequest, gateway.ChaincodeEventsResponse>) => {
+      chaincodeEvents: (
+        call: grpc.ServerWritableStream<
+          gateway.SignedChaincodeEventsRequest,
+          gateway.ChaincodeEventsResponse
+        >,
+      ) => {
         this.chaincodeEvents(call).catch((err: Error) => call.destroy(err));
       },
     };
@@ -52,12 +57,18 @@ export class GatewayService {
     try {
       unpacked = unpackProposal(signedProposal);
     } catch (err) {
-      throw rpcError(Status.INVALID_ARGUMENT, `failed to unpack transaction proposal: ${(err as Error).message}`);
+      throw rpcError(
+        Status.INVALID_ARGUMENT,
+        `failed to unpack transaction proposal: ${(err as Error).message}`,
+      );
     }
     const targets = request.getTargetOrganizationsList();
     const candidates = this.#candidates(unpacked.chaincodeName, targets.length > 0 ? targets : undefined);
     if (candidates.length === 0) {
-      throw rpcError(Status.FAILED_PRECONDITION, `no peers available to evaluate chaincode ${unpacked.chaincodeName} in channel ${unpacked.channelId}`);
+      throw rpcError(
+        Status.FAILED_PRECONDITION,
+        `no peers available to evaluate chaincode ${unpacked.chaincodeName} in channel ${unpacked.channelId}`,
+      );
     }
     const details: EndpointErrorDetail[] = [];
     for (const endorser of candidates) {
@@ -72,10 +83,18 @@ export class GatewayService {
       }
       details.push(outcome.detail);
       if (!outcome.retry) {
-        throw rpcError(outcome.code, `evaluate call to endorser returned error: ${outcome.detail.message}`, details);
+        throw rpcError(
+          outcome.code,
+          `evaluate call to endorser returned error: ${outcome.detail.message}`,
+          details,
+        );
       }
     }
-    throw rpcError(Status.ABORTED, 'failed to evaluate transaction, see attached details for more info', details);
+    throw rpcError(
+      Status.ABORTED,
+      'failed to evaluate transaction, see attached details for more info',
+      details,
+    );
   }
 
   async endorse(request: gateway.EndorseRequest): Promise<gateway.EndorseResponse> {
@@ -99,7 +118,9 @@ export class GatewayService {
     const usedPeers = new Set<Endorser>();
 
     const tryEndorsers = async (group: readonly Endorser[]): Promise<void> => {
-      const outcomes = await Promise.all(group.map(async (e) => ({ e, outcome: await this.#process(e, signedProposal) })));
+      const outcomes = await Promise.all(
+        group.map(async (e) => ({ e, outcome: await this.#process(e, signedProposal) })),
+      );
       for (const { e, outcome } of outcomes) {
         usedPeers.add(e);
         if (outcome.ok) {
@@ -115,14 +136,22 @@ export class GatewayService {
       // The client chose the organisations and takes responsibility for the policy (Fabric's planForOrgs).
       for (const org of requested) {
         const peers = this.#candidates(cc, [org]);
-        if (peers.length === 0) throw rpcError(Status.UNAVAILABLE, `no endorsing peers found for organization ${org} and chaincode ${cc}`);
+        if (peers.length === 0)
+          throw rpcError(
+            Status.UNAVAILABLE,
+            `no endorsing peers found for organization ${org} and chaincode ${cc}`,
+          );
         for (const p of peers) {
           await tryEndorsers([p]);
           if (usedOrgs.has(org)) break;
         }
       }
       if (collected.length < requested.length) {
-        throw rpcError(Status.ABORTED, 'failed to collect enough transaction endorsements, see attached details for more info', details);
+        throw rpcError(
+          Status.ABORTED,
+          'failed to collect enough transaction endorsements, see attached details for more info',
+          details,
+        );
       }
     } else {
       const first = this.#candidates(cc, [this.#options.local.mspId]);
@@ -132,7 +161,11 @@ export class GatewayService {
         if (collected.length > 0) break;
       }
       if (collected.length === 0) {
-        throw rpcError(Status.ABORTED, 'failed to endorse transaction, see attached details for more info', details);
+        throw rpcError(
+          Status.ABORTED,
+          'failed to endorse transaction, see attached details for more info',
+          details,
+        );
       }
       const signed = (): SignedData[] => collected.map(signedDataOf);
       if (channel.checkEndorsement(cc, signed())) {
@@ -144,12 +177,23 @@ export class GatewayService {
           .filter((e): e is Endorser => e !== undefined);
         if (quick.length > 0) await tryEndorsers(quick);
         while (channel.checkEndorsement(cc, signed())) {
-          const next = this.#candidates(cc).find((e) => !usedPeers.has(e) && !usedOrgs.has(e.mspId)) ??
+          const next =
+            this.#candidates(cc).find((e) => !usedPeers.has(e) && !usedOrgs.has(e.mspId)) ??
             this.#candidates(cc).find((e) => !usedPeers.has(e));
           if (!next) {
-            throw rpcError(Status.ABORTED, 'failed to collect enough transaction endorsements, see attached details for more info', details.length > 0 ? details : [
-              { address: this.#options.local.address, mspId: this.#options.local.mspId, message: `no combination of available peers satisfies the endorsement policy of chaincode ${cc}` },
-            ]);
+            throw rpcError(
+              Status.ABORTED,
+              'failed to collect enough transaction endorsements, see attached details for more info',
+              details.length > 0
+                ? details
+                : [
+                    {
+                      address: this.#options.local.address,
+                      mspId: this.#options.local.mspId,
+                      message: `no combination of available peers satisfies the endorsement policy of chaincode ${cc}`,
+                    },
+                  ],
+            );
           }
           await tryEndorsers([next]);
         }
@@ -160,11 +204,22 @@ export class GatewayService {
     const payloads = collected.map((r) => r.response.getPayload_asU8());
     const reference = payloads[0] as Uint8Array;
     if (payloads.some((p) => Buffer.compare(Buffer.from(p), Buffer.from(reference)) !== 0)) {
-      throw rpcError(Status.ABORTED, 'failed to collect enough transaction endorsements, see attached details for more info', [
-        { address: this.#options.local.address, mspId: this.#options.local.mspId, message: 'ProposalResponsePayloads do not match: the chaincode is not deterministic or the state changed between endorsements' },
-      ]);
+      throw rpcError(
+        Status.ABORTED,
+        'failed to collect enough transaction endorsements, see attached details for more info',
+        [
+          {
+            address: this.#options.local.address,
+            mspId: this.#options.local.mspId,
+            message:
+              'ProposalResponsePayloads do not match: the chaincode is not deterministic or the state changed between endorsements',
+          },
+        ],
+      );
     }
-    const endorsements = uniqueEndorsements(collected.map((r) => r.response.getEndorsement()).filter((e): e is peer.Endorsement => e !== undefined));
+    const endorsements = uniqueEndorsements(
+      collected.map((r) => r.response.getEndorsement()).filter((e): e is peer.Endorsement => e !== undefined),
+    );
     const envelope = assembleTransaction(unpacked, reference, endorsements);
     const response = new gateway.EndorseResponse();
     response.setPreparedTransaction(envelope);
@@ -174,10 +229,12 @@ export class GatewayService {
   async submit(request: gateway.SubmitRequest): Promise<gateway.SubmitResponse> {
     const txn = request.getPreparedTransaction();
     if (!txn) throw rpcError(Status.INVALID_ARGUMENT, 'a prepared transaction is required');
-    if (txn.getSignature_asU8().length === 0) throw rpcError(Status.INVALID_ARGUMENT, 'prepared transaction must be signed');
+    if (txn.getSignature_asU8().length === 0)
+      throw rpcError(Status.INVALID_ARGUMENT, 'prepared transaction must be signed');
     const result = await this.#options.orderer.broadcast(txn.serializeBinary());
     if (result.status === common.Status.SUCCESS) return new gateway.SubmitResponse();
-    const statusName = Object.entries(common.Status).find(([, v]) => v === result.status)?.[0] ?? String(result.status);
+    const statusName =
+      Object.entries(common.Status).find(([, v]) => v === result.status)?.[0] ?? String(result.status);
     const message = `received unsuccessful response from orderer: status=${statusName}, info=${result.info}`;
     if (result.status >= 400 && result.status < 500) throw rpcError(Status.ABORTED, message);
     throw rpcError(Status.UNAVAILABLE, 'no orderers could successfully process transaction', [
@@ -185,8 +242,12 @@ export class GatewayService {
     ]);
   }
 
-  async commitStatus(signed: gateway.SignedCommitStatusRequest, call: grpc.ServerUnaryCall<unknown, unknown>): Promise<gateway.CommitStatusResponse> {
-    if (signed.getRequest_asU8().length === 0) throw rpcError(Status.INVALID_ARGUMENT, 'a commit status request is required');
+  async commitStatus(
+    signed: gateway.SignedCommitStatusRequest,
+    call: grpc.ServerUnaryCall<unknown, unknown>,
+  ): Promise<gateway.CommitStatusResponse> {
+    if (signed.getRequest_asU8().length === 0)
+      throw rpcError(Status.INVALID_ARGUMENT, 'a commit status request is required');
     let request: gateway.CommitStatusRequest;
     try {
       request = gateway.CommitStatusRequest.deserializeBinary(signed.getRequest_asU8());
@@ -194,7 +255,11 @@ export class GatewayService {
       throw rpcError(Status.INVALID_ARGUMENT, `invalid status request: ${(err as Error).message}`);
     }
     const channel = this.#requireChannel(request.getChannelId(), Status.FAILED_PRECONDITION);
-    const denied = await channel.checkReader({ identity: request.getIdentity_asU8(), data: signed.getRequest_asU8(), signature: signed.getSignature_asU8() });
+    const denied = await channel.checkReader({
+      identity: request.getIdentity_asU8(),
+      data: signed.getRequest_asU8(),
+      signature: signed.getSignature_asU8(),
+    });
     if (denied) throw rpcError(Status.PERMISSION_DENIED, denied);
     const abort = new AbortController();
     call.on('cancelled', () => abort.abort());
@@ -205,9 +270,12 @@ export class GatewayService {
     return response;
   }
 
-  async chaincodeEvents(call: grpc.ServerWritableStream<gateway.SignedChaincodeEventsRequest, gateway.ChaincodeEventsResponse>): Promise<void> {
+  async chaincodeEvents(
+    call: grpc.ServerWritableStream<gateway.SignedChaincodeEventsRequest, gateway.ChaincodeEventsResponse>,
+  ): Promise<void> {
     const signed = call.request;
-    if (signed.getRequest_asU8().length === 0) throw rpcError(Status.INVALID_ARGUMENT, 'a chaincode events request is required');
+    if (signed.getRequest_asU8().length === 0)
+      throw rpcError(Status.INVALID_ARGUMENT, 'a chaincode events request is required');
     let request: gateway.ChaincodeEventsRequest;
     try {
       request = gateway.ChaincodeEventsRequest.deserializeBinary(signed.getRequest_asU8());
@@ -215,7 +283,11 @@ export class GatewayService {
       throw rpcError(Status.INVALID_ARGUMENT, `invalid chaincode events request: ${(err as Error).message}`);
     }
     const channel = this.#requireChannel(request.getChannelId(), Status.NOT_FOUND);
-    const denied = await channel.checkReader({ identity: request.getIdentity_asU8(), data: signed.getRequest_asU8(), signature: signed.getSignature_asU8() });
+    const denied = await channel.checkReader({
+      identity: request.getIdentity_asU8(),
+      data: signed.getRequest_asU8(),
+      signature: signed.getSignature_asU8(),
+    });
     if (denied) throw rpcError(Status.PERMISSION_DENIED, denied);
 
     const chaincodeId = request.getChaincodeId();
@@ -283,8 +355,15 @@ export class GatewayService {
   async #process(
     endorser: Endorser,
     signedProposal: peer.SignedProposal,
-  ): Promise<{ ok: true; result: EndorsementResult } | { ok: false; code: grpc.status; retry: boolean; detail: EndpointErrorDetail }> {
-    const detail = (message: string): EndpointErrorDetail => ({ address: endorser.address, mspId: endorser.mspId, message });
+  ): Promise<
+    | { ok: true; result: EndorsementResult }
+    | { ok: false; code: grpc.status; retry: boolean; detail: EndpointErrorDetail }
+  > {
+    const detail = (message: string): EndpointErrorDetail => ({
+      address: endorser.address,
+      mspId: endorser.mspId,
+      message,
+    });
     try {
       const result = await endorser.processProposal(signedProposal);
       const response = result.response.getResponse();
@@ -294,7 +373,12 @@ export class GatewayService {
       if (result.response.getPayload_asU8().length === 0 && status === 500) {
         return { ok: false, code: Status.ABORTED, retry: true, detail: detail(message) };
       }
-      return { ok: false, code: Status.UNKNOWN, retry: false, detail: detail(`chaincode response ${status}, ${message}`) };
+      return {
+        ok: false,
+        code: Status.UNKNOWN,
+        retry: false,
+        detail: detail(`chaincode response ${status}, ${message}`),
+      };
     } catch (err) {
       if (err instanceof ProposalRejectedError) {
         return { ok: false, code: Status.FAILED_PRECONDITION, retry: false, detail: detail(err.message) };

@@ -98,7 +98,11 @@ export function verifySignature(identity: Identity, message: Uint8Array, derSign
  * The same check on libuv's thread pool, so signature checks of concurrent requests run beside the event
  * loop (on a 2-core machine, the other core). Later synchronous checks of the same bytes hit the cache.
  */
-export function verifySignatureAsync(identity: Identity, message: Uint8Array, derSignature: Uint8Array): Promise<boolean> {
+export function verifySignatureAsync(
+  identity: Identity,
+  message: Uint8Array,
+  derSignature: Uint8Array,
+): Promise<boolean> {
   const key = verificationKey(identity.id, message, derSignature);
   const cached = cachedVerification(key);
   if (cached !== undefined) return Promise.resolve(cached);
@@ -108,11 +112,17 @@ export function verifySignatureAsync(identity: Identity, message: Uint8Array, de
   }
   return new Promise((resolve) => {
     try {
-      verify('sha256', message, { key: identity.publicKey, dsaEncoding: 'der' }, derSignature, (err, valid) => {
-        const result = !err && valid;
-        rememberVerification(key, result);
-        resolve(result);
-      });
+      verify(
+        'sha256',
+        message,
+        { key: identity.publicKey, dsaEncoding: 'der' },
+        derSignature,
+        (err, valid) => {
+          const result = !err && valid;
+          rememberVerification(key, result);
+          resolve(result);
+        },
+      );
     } catch {
       rememberVerification(key, false);
       resolve(false);

@@ -87,7 +87,9 @@ export class Orderer {
       };
     }
     if (channelHeader.getType() !== HeaderType.ENDORSER_TRANSACTION) {
-      return bad(`message of type ${channelHeader.getType()} is not supported by the devnet orderer (no config updates)`);
+      return bad(
+        `message of type ${channelHeader.getType()} is not supported by the devnet orderer (no config updates)`,
+      );
     }
     if (envelope.getSignature_asU8().length === 0) return bad('envelope must be signed');
     const denied = await channel.options.access.checkPolicy('/Channel/Writers', {
@@ -128,7 +130,11 @@ export class Orderer {
     sigHeader.setCreator(this.#identity.serialized);
     sigHeader.setNonce(randomBytes(24));
     const sigHeaderBytes = sigHeader.serializeBinary();
-    const headerBytes = blockHeaderBytes(header.getNumber(), header.getPreviousHash_asU8(), header.getDataHash_asU8());
+    const headerBytes = blockHeaderBytes(
+      header.getNumber(),
+      header.getPreviousHash_asU8(),
+      header.getDataHash_asU8(),
+    );
     const signature = new common.MetadataSignature();
     signature.setSignatureHeader(sigHeaderBytes);
     signature.setSignature(this.#identity.sign(Buffer.concat([value, sigHeaderBytes, headerBytes])));
@@ -139,7 +145,13 @@ export class Orderer {
     lastConfigMeta.setValue(lastConfig.serializeBinary());
     const metadata = new common.BlockMetadata();
     // SIGNATURES, LAST_CONFIG, TRANSACTIONS_FILTER (set by the committer), ORDERER, COMMIT_HASH.
-    metadata.setMetadataList([signatures.serializeBinary(), lastConfigMeta.serializeBinary(), new Uint8Array(), new Uint8Array(), new Uint8Array()]);
+    metadata.setMetadataList([
+      signatures.serializeBinary(),
+      lastConfigMeta.serializeBinary(),
+      new Uint8Array(),
+      new Uint8Array(),
+      new Uint8Array(),
+    ]);
     return metadata;
   }
 

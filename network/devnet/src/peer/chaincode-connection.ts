@@ -41,7 +41,11 @@ interface Pending {
 
 type Iterator =
   | { kind: 'range'; scan: RangeScan; pageSize: number | undefined; returned: number }
-  | { kind: 'history'; items: peer.ChaincodeMessage[] | ledger.queryresult.KeyModification[]; offset: number };
+  | {
+      kind: 'history';
+      items: peer.ChaincodeMessage[] | ledger.queryresult.KeyModification[];
+      offset: number;
+    };
 
 export class ChaincodeUnavailableError extends Error {
   override readonly name = 'ChaincodeUnavailableError';
@@ -92,7 +96,10 @@ export class ChaincodeConnection {
     this.#client ??= new peer.ChaincodeClient(
       this.#options.address,
       this.#options.credentials ?? grpc.credentials.createInsecure(),
-      { 'grpc.max_receive_message_length': 100 * 1024 * 1024, 'grpc.max_send_message_length': 100 * 1024 * 1024 },
+      {
+        'grpc.max_receive_message_length': 100 * 1024 * 1024,
+        'grpc.max_send_message_length': 100 * 1024 * 1024,
+      },
     );
     const stream = this.#client.connect();
     this.#stream = stream;
@@ -300,14 +307,21 @@ export class ChaincodeConnection {
         const target = spec.getChaincodeId()?.getName() ?? '';
         const [name, channel] = target.split('/');
         if (channel !== undefined && channel !== '' && channel !== pending.invocation.channelId) {
-          throw new Error(`invoking chaincode on another channel (${channel}) is not supported by the devnet`);
+          throw new Error(
+            `invoking chaincode on another channel (${channel}) is not supported by the devnet`,
+          );
         }
         const ccName = (name ?? '').split(':')[0] ?? '';
-        const completed = await pending.invocation.invokeChaincode(ccName, spec.getInput() ?? new peer.ChaincodeInput());
+        const completed = await pending.invocation.invokeChaincode(
+          ccName,
+          spec.getInput() ?? new peer.ChaincodeInput(),
+        );
         return completed.serializeBinary();
       }
       default:
-        throw new Error(`message type ${typeName(msg.getType())} is not supported by the devnet (private data is not)`);
+        throw new Error(
+          `message type ${typeName(msg.getType())} is not supported by the devnet (private data is not)`,
+        );
     }
   }
 

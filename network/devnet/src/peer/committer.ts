@@ -10,7 +10,10 @@ type ValidationCode = peer.TxValidationCodeMap[keyof peer.TxValidationCodeMap];
 
 export interface CommitterLedger extends StateReader {
   hasTxIds(txIds: readonly string[]): Promise<boolean[]>;
-  commitBlock(block: common.Block, opts?: { parsed?: readonly (ParsedTransaction | undefined)[] }): Promise<void>;
+  commitBlock(
+    block: common.Block,
+    opts?: { parsed?: readonly (ParsedTransaction | undefined)[] },
+  ): Promise<void>;
 }
 
 export interface CommitterOptions {
@@ -84,7 +87,11 @@ export class Committer {
           ? [
               { identity: tx.creator, data: tx.payloadBytes, signature: tx.signature },
               ...tx.actions.flatMap((a) =>
-                a.endorsements.map((e) => ({ identity: e.endorser, data: Buffer.concat([a.proposalResponsePayload, e.endorser]), signature: e.signature })),
+                a.endorsements.map((e) => ({
+                  identity: e.endorser,
+                  data: Buffer.concat([a.proposalResponsePayload, e.endorser]),
+                  signature: e.signature,
+                })),
               ),
             ]
           : [],

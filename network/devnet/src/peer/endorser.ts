@@ -1,6 +1,10 @@
 import { peer } from '../protos';
 import { computeTxId, proposalHash, timestampNow, unpackProposal, type UnpackedProposal } from '../protoutil';
-import { ChaincodeUnavailableError, ERROR_STREAM_TERMINATED, type ChaincodeInvocation } from './chaincode-connection';
+import {
+  ChaincodeUnavailableError,
+  ERROR_STREAM_TERMINATED,
+  type ChaincodeInvocation,
+} from './chaincode-connection';
 import type { ChaincodeConnections, ChannelServices } from './channel';
 import type { SigningIdentity } from './signer';
 import { TxSimulator } from './simulator';
@@ -47,7 +51,9 @@ export class Endorser {
   }
 
   /** Validates the proposal the way Fabric's endorser preprocess does; throws ProposalRejectedError. */
-  async check(signedProposal: peer.SignedProposal): Promise<{ unpacked: UnpackedProposal; channel: ChannelServices }> {
+  async check(
+    signedProposal: peer.SignedProposal,
+  ): Promise<{ unpacked: UnpackedProposal; channel: ChannelServices }> {
     let unpacked: UnpackedProposal;
     try {
       unpacked = unpackProposal(signedProposal);
@@ -58,15 +64,25 @@ export class Endorser {
     if (!channel) throw new ProposalRejectedError(`channel '${unpacked.channelId}' not found`);
     const expected = computeTxId(unpacked.signatureHeader.getNonce_asU8(), unpacked.creator);
     if (unpacked.txId !== expected) {
-      throw new ProposalRejectedError(`incorrectly computed txid '${unpacked.txId}' -- expected '${expected}'`);
+      throw new ProposalRejectedError(
+        `incorrectly computed txid '${unpacked.txId}' -- expected '${expected}'`,
+      );
     }
-    const denied = await channel.checkWriter(unpacked.creator, signedProposal.getProposalBytes_asU8(), signedProposal.getSignature_asU8());
+    const denied = await channel.checkWriter(
+      unpacked.creator,
+      signedProposal.getProposalBytes_asU8(),
+      signedProposal.getSignature_asU8(),
+    );
     if (denied) throw new ProposalRejectedError(`access denied: channel [${unpacked.channelId}] ${denied}`);
     if (await channel.hasTxId(unpacked.txId)) {
-      throw new ProposalRejectedError(`duplicate transaction found [${unpacked.txId}]. Creator [${channel.describeCreator(unpacked.creator)}]`);
+      throw new ProposalRejectedError(
+        `duplicate transaction found [${unpacked.txId}]. Creator [${channel.describeCreator(unpacked.creator)}]`,
+      );
     }
     if (!channel.chaincode(unpacked.chaincodeName)) {
-      throw new ProposalRejectedError(`make sure the chaincode ${unpacked.chaincodeName} has been successfully defined on channel ${unpacked.channelId} and try again: chaincode ${unpacked.chaincodeName} not found`);
+      throw new ProposalRejectedError(
+        `make sure the chaincode ${unpacked.chaincodeName} has been successfully defined on channel ${unpacked.channelId} and try again: chaincode ${unpacked.chaincodeName} not found`,
+      );
     }
     return { unpacked, channel };
   }
@@ -82,12 +98,18 @@ export class Endorser {
     try {
       completed = await this.#execute(unpacked.chaincodeName, unpacked, unpacked.input, simulator, 0);
     } catch (err) {
-      const message = err instanceof ChaincodeUnavailableError ? err.message : `error in simulation: ${(err as Error).message}`;
+      const message =
+        err instanceof ChaincodeUnavailableError
+          ? err.message
+          : `error in simulation: ${(err as Error).message}`;
       return { unpacked, response: errorResponse(500, message) };
     }
     if (completed.getType() === peer.ChaincodeMessage.Type.ERROR) {
       const text = Buffer.from(completed.getPayload_asU8()).toString();
-      return { unpacked, response: errorResponse(500, `error in simulation: transaction returned with failure: ${text}`) };
+      return {
+        unpacked,
+        response: errorResponse(500, `error in simulation: transaction returned with failure: ${text}`),
+      };
     }
     const ccResponse = peer.Response.deserializeBinary(completed.getPayload_asU8());
     const action = new peer.ChaincodeAction();
@@ -149,7 +171,8 @@ export class Endorser {
       signedProposal: unpacked.signedProposal,
       input,
       simulator,
-      invokeChaincode: (callee, calleeInput) => this.#execute(callee, unpacked, calleeInput, simulator, depth + 1),
+      invokeChaincode: (callee, calleeInput) =>
+        this.#execute(callee, unpacked, calleeInput, simulator, depth + 1),
     };
     return connection.execute(invocation);
   }

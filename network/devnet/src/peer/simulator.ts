@@ -84,7 +84,10 @@ export class TxSimulator {
     this.#checkOpen();
     const record: RangeRecord = { startKey, endKey, exhausted: false, reads: [] };
     this.#ns(namespace).ranges.push(record);
-    return new RangeScan(this.#state.getStateRange(namespace, startKey, endKey)[Symbol.asyncIterator](), record);
+    return new RangeScan(
+      this.#state.getStateRange(namespace, startKey, endKey)[Symbol.asyncIterator](),
+      record,
+    );
   }
 
   getHistory(namespace: string, key: string): ReturnType<StateReader['getHistory']> {
@@ -103,7 +106,9 @@ export class TxSimulator {
         const record = this.#namespaces.get(name) as NamespaceRecord;
         const kv = new kvrwset.KVRWSet();
         kv.setReadsList(
-          [...record.reads.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([key, v]) => kvRead(key, v)),
+          [...record.reads.entries()]
+            .sort(([a], [b]) => compareStrings(a, b))
+            .map(([key, v]) => kvRead(key, v)),
         );
         kv.setRangeQueriesInfoList(
           record.ranges.map((r) => {
@@ -163,7 +168,10 @@ export class RangeScan {
   #lookahead: { key: string; value: Uint8Array; version: Version } | undefined;
   #closed = false;
 
-  constructor(iterator: AsyncIterator<{ key: string; value: Uint8Array; version: Version }>, record: RangeRecord) {
+  constructor(
+    iterator: AsyncIterator<{ key: string; value: Uint8Array; version: Version }>,
+    record: RangeRecord,
+  ) {
     this.#iterator = iterator;
     this.#record = record;
   }
