@@ -3,7 +3,7 @@ import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { type common, gateway, orderer as ordererProtos, peer } from './protos';
-import { generateCryptoMaterial, allPeers, ordererOrgs, peerOrgs } from './crypto';
+import { generateCryptoMaterial, allPeers, ordererOrgs, peerOrgs, DEFAULT_TOPOLOGY } from './crypto';
 import type { CryptoMaterial, NodeIdentity } from './crypto';
 import { buildGenesisBlock, parseConfigBlock, signaturePolicyFromString } from './channel';
 import { ChannelLedger } from './ledger/ledger';
@@ -75,6 +75,16 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
   await fs.mkdir(dataDir, { recursive: true });
 
   const ports = await resolvePorts(options.ports);
+  // Chaincode servers take the longest to boot (loading fabric-contract-api): start them first, while the
+  // crypto material, ledger and peers come up.
+  const prestarted = new Map<string, ChaincodeServers>();
+  const toDeploy = [...(await recordedChaincodes(dataDir))];
+  for (const spec of options.chaincodes ?? [])
+    if (!toDeploy.some((s) => s.name === spec.name)) toDeploy.push(spec);
+  for (const spec of toDeploy) {
+    if (existsSync(path.join(path.resolve(spec.path), 'package.json')))
+      prestarted.set(spec.name, await startServers(spec, log));
+  }
   const ordererAddress = `${HOST}:${ports.orderer}`;
   const material = await generateCryptoMaterial(dataDir);
 
@@ -204,20 +214,12 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       endorsementPolicyText:
         spec.endorsementPolicy ?? '/Channel/Application/Endorsement (MAJORITY Endorsement)',
     };
-    const packageId = `${spec.name}_${version}:${createHash('sha256').update(`${spec.name}\0${version}\0${modulePath}`).digest('hex')}`;
+    const servers = prestarted.get(spec.name) ?? (await startServers(spec, log));
+    prestarted.delete(spec.name);
     const entry: RunningChaincode = { definition, processes: new Map(), connections: [] };
-    for (const org of peerOrgs(material)) {
-      const address = `${HOST}:${await freePort()}`;
-      const proc = new ChaincodeProcess({
-        modulePath,
-        chaincodeId: packageId,
-        address,
-        env: { CORE_PEER_LOCALMSPID: org.mspId, CORE_PEER_TLS_ENABLED: 'false' },
-        log: (level, msg) => log(level, msg),
-      });
-      proc.start();
-      entry.processes.set(org.mspId, proc);
-      for (const { node } of peerNodes.filter((p) => p.node.mspId === org.mspId)) {
+    for (const [mspId, { proc, address }] of servers) {
+      entry.processes.set(mspId, proc);
+      for (const { node } of peerNodes.filter((p) => p.node.mspId === mspId)) {
         const connection = new ChaincodeConnection({
           name: spec.name,
           address,
@@ -237,8 +239,8 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     );
   };
 
-  for (const spec of await recordedChaincodes(dataDir)) await deploy(spec, false);
-  for (const spec of options.chaincodes ?? []) if (!running.has(spec.name)) await deploy(spec, true);
+  const recorded = new Set((await recordedChaincodes(dataDir)).map((s) => s.name));
+  for (const spec of toDeploy) await deploy(spec, !recorded.has(spec.name));
 
   const peers: PeerInfo[] = peerNodes.map(({ node, address }) => ({
     name: node.name,
@@ -317,6 +319,32 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       await fs.rm(path.join(dataDir, 'devnet.pid'), { force: true });
     },
   };
+}
+
+type ChaincodeServers = Map<string, { proc: ChaincodeProcess; address: string }>;
+
+/** One chaincode server per peer organisation, with the environment a Fabric peer gives its chaincode. */
+async function startServers(
+  spec: ChaincodeSpec,
+  log: NonNullable<DevnetOptions['log']>,
+): Promise<ChaincodeServers> {
+  const modulePath = path.resolve(spec.path);
+  const version = spec.version ?? '1.0';
+  const packageId = `${spec.name}_${version}:${createHash('sha256').update(`${spec.name}\0${version}\0${modulePath}`).digest('hex')}`;
+  const servers: ChaincodeServers = new Map();
+  for (const org of DEFAULT_TOPOLOGY.orgs.filter((o) => o.kind === 'peer')) {
+    const address = `${HOST}:${await freePort()}`;
+    const proc = new ChaincodeProcess({
+      modulePath,
+      chaincodeId: packageId,
+      address,
+      env: { CORE_PEER_LOCALMSPID: org.mspId, CORE_PEER_TLS_ENABLED: 'false' },
+      log: (level, msg) => log(level, msg),
+    });
+    proc.start();
+    servers.set(org.mspId, { proc, address });
+  }
+  return servers;
 }
 
 async function resolvePorts(ports: DevnetOptions['ports']): Promise<DevnetPorts> {
