@@ -1,10 +1,25 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { checkpointers, type ChaincodeEvent, type Checkpoint, type CloseableAsyncIterable, type Network } from '@hyperledger/fabric-gateway';
+import {
+  checkpointers,
+  type ChaincodeEvent,
+  type Checkpoint,
+  type CloseableAsyncIterable,
+  type Network,
+} from '@hyperledger/fabric-gateway';
 import { common, peer } from '@hyperledger/fabric-protos';
 import type { Devnet } from '../../network/devnet/src/devnet';
 import { blockDataHash, blockHeaderHash } from '../../network/devnet/src/ledger/blockhash';
-import { connectClient, readBlocks, removeDir, startTestDevnet, utf8, validationCodes, txIdOf, type Client } from './helpers';
+import {
+  connectClient,
+  readBlocks,
+  removeDir,
+  startTestDevnet,
+  utf8,
+  validationCodes,
+  txIdOf,
+  type Client,
+} from './helpers';
 
 interface Seen {
   txId: string;
@@ -13,10 +28,20 @@ interface Seen {
   block: bigint;
 }
 
-const seen = (e: ChaincodeEvent): Seen => ({ txId: e.transactionId, name: e.eventName, payload: utf8(e.payload), block: e.blockNumber });
+const seen = (e: ChaincodeEvent): Seen => ({
+  txId: e.transactionId,
+  name: e.eventName,
+  payload: utf8(e.payload),
+  block: e.blockNumber,
+});
 
 /** Reads events until `count` have arrived (or fails after `timeoutMs`), then closes the stream. */
-async function take(events: CloseableAsyncIterable<ChaincodeEvent>, count: number, onEvent?: (e: ChaincodeEvent) => Promise<void>, timeoutMs = 15_000): Promise<Seen[]> {
+async function take(
+  events: CloseableAsyncIterable<ChaincodeEvent>,
+  count: number,
+  onEvent?: (e: ChaincodeEvent) => Promise<void>,
+  timeoutMs = 15_000,
+): Promise<Seen[]> {
   const out: Seen[] = [];
   const timer = setTimeout(() => events.close(), timeoutMs);
   try {
@@ -26,7 +51,8 @@ async function take(events: CloseableAsyncIterable<ChaincodeEvent>, count: numbe
       if (out.length >= count) break;
     }
   } catch (err) {
-    if (out.length < count) throw new Error(`got ${out.length} of ${count} events: ${(err as Error).message}`);
+    if (out.length < count)
+      throw new Error(`got ${out.length} of ${count} events: ${(err as Error).message}`, { cause: err });
   } finally {
     clearTimeout(timer);
     events.close();
@@ -35,7 +61,7 @@ async function take(events: CloseableAsyncIterable<ChaincodeEvent>, count: numbe
   return out;
 }
 
-describe('chaincode, block, filtered block and private data events', () => {
+void describe('chaincode, block, filtered block and private data events', () => {
   let devnet: Devnet;
   let org1: Client;
   const dataDirs = new Set<string>();
@@ -57,7 +83,12 @@ describe('chaincode, block, filtered block and private data events', () => {
         const submitted = await org1.contract.submitAsync('emit', { arguments: [name, `{"n":"${name}"}`] });
         const status = await submitted.getStatus();
         assert.equal(status.successful, true);
-        return { txId: submitted.getTransactionId(), name, payload: `{"n":"${name}"}`, block: status.blockNumber };
+        return {
+          txId: submitted.getTransactionId(),
+          name,
+          payload: `{"n":"${name}"}`,
+          block: status.blockNumber,
+        };
       }),
     );
     // Within a block, order by the block's own transaction order.
@@ -66,7 +97,11 @@ describe('chaincode, block, filtered block and private data events', () => {
       const [block] = await readBlocks(org1.network, Number(b), Number(b));
       blocks.set(b, (block?.getData()?.getDataList_asU8() ?? []).map(txIdOf));
     }
-    results.sort((a, b) => (a.block === b.block ? (blocks.get(a.block) ?? []).indexOf(a.txId) - (blocks.get(b.block) ?? []).indexOf(b.txId) : Number(a.block - b.block)));
+    results.sort((a, b) =>
+      a.block === b.block
+        ? (blocks.get(a.block) ?? []).indexOf(a.txId) - (blocks.get(b.block) ?? []).indexOf(b.txId)
+        : Number(a.block - b.block),
+    );
     for (const r of results) emitted.push({ txId: r.txId, name: r.name, payload: r.payload });
   };
 
@@ -88,18 +123,24 @@ describe('chaincode, block, filtered block and private data events', () => {
     for (const dir of dataDirs) await removeDir(dir);
   });
 
-  test('chaincode events from block 0 replay every emitted event in commit order', async () => {
-    const events = await take(await org1.network.getChaincodeEvents('fixture', { startBlock: 0n }), emitted.length);
+  void test('chaincode events from block 0 replay every emitted event in commit order', async () => {
+    const events = await take(
+      await org1.network.getChaincodeEvents('fixture', { startBlock: 0n }),
+      emitted.length,
+    );
     assert.deepEqual(
       events.map((e) => ({ name: e.name, payload: e.payload })),
       emitted.map((e) => ({ name: e.name, payload: e.payload })),
     );
     for (const [i, e] of emitted.entries()) assert.equal(events[i]?.txId, e.txId);
     const blocks = events.map((e) => e.block);
-    assert.ok(blocks.every((b, i) => i === 0 || b >= (blocks[i - 1] as bigint)), 'block numbers never go backwards');
+    assert.ok(
+      blocks.every((b, i) => i === 0 || b >= (blocks[i - 1] as bigint)),
+      'block numbers never go backwards',
+    );
   });
 
-  test('chaincode events of another chaincode name are not delivered', async () => {
+  void test('chaincode events of another chaincode name are not delivered', async () => {
     // Replaying from block 0 with a short deadline: the blocks hold only 'fixture' events.
     const live = await org1.network.getChaincodeEvents('not-fixture', { startBlock: 0n });
     const timer = setTimeout(() => live.close(), 500);
@@ -114,19 +155,29 @@ describe('chaincode, block, filtered block and private data events', () => {
     assert.equal(received.length, 0);
   });
 
-  test('a checkpoint with a transaction id resumes right after that transaction, even inside a block', async () => {
-    const all = await take(await org1.network.getChaincodeEvents('fixture', { startBlock: 0n }), emitted.length);
+  void test('a checkpoint with a transaction id resumes right after that transaction, even inside a block', async () => {
+    const all = await take(
+      await org1.network.getChaincodeEvents('fixture', { startBlock: 0n }),
+      emitted.length,
+    );
     for (let i = 0; i < all.length - 1; i++) {
       const at = all[i] as Seen;
       const checkpoint: Checkpoint = { getBlockNumber: () => at.block, getTransactionId: () => at.txId };
-      const rest = await take(await org1.network.getChaincodeEvents('fixture', { checkpoint }), all.length - i - 1);
+      const rest = await take(
+        await org1.network.getChaincodeEvents('fixture', { checkpoint }),
+        all.length - i - 1,
+      );
       assert.deepEqual(rest, all.slice(i + 1), `resuming after event ${i}`);
     }
   });
 
-  test('checkpointed chaincode events resume after a devnet restart with no loss and no duplicate', async () => {
+  void test('checkpointed chaincode events resume after a devnet restart with no loss and no duplicate', async () => {
     const checkpointer = checkpointers.inMemory();
-    const before = await take(await org1.network.getChaincodeEvents('fixture', { checkpoint: checkpointer, startBlock: 0n }), 5, (e) => checkpointer.checkpointChaincodeEvent(e));
+    const before = await take(
+      await org1.network.getChaincodeEvents('fixture', { checkpoint: checkpointer, startBlock: 0n }),
+      5,
+      (e) => checkpointer.checkpointChaincodeEvent(e),
+    );
     assert.deepEqual(
       before.map((e) => e.name),
       emitted.slice(0, 5).map((e) => e.name),
@@ -145,7 +196,11 @@ describe('chaincode, block, filtered block and private data events', () => {
     await emitConcurrently(['r2', 'r3', 'r4']);
     await emit('sentinel', '{"n":"end"}');
 
-    const resumed = await take(await org1.network.getChaincodeEvents('fixture', { checkpoint: checkpointer, startBlock: 0n }), emitted.length - 5, (e) => checkpointer.checkpointChaincodeEvent(e));
+    const resumed = await take(
+      await org1.network.getChaincodeEvents('fixture', { checkpoint: checkpointer, startBlock: 0n }),
+      emitted.length - 5,
+      (e) => checkpointer.checkpointChaincodeEvent(e),
+    );
     assert.deepEqual(
       resumed.map((e) => ({ name: e.name, payload: e.payload })),
       emitted.slice(5).map((e) => ({ name: e.name, payload: e.payload })),
@@ -155,14 +210,18 @@ describe('chaincode, block, filtered block and private data events', () => {
     assert.equal(new Set(ids).size, ids.length, 'no event delivered twice');
   });
 
-  test('block events from block 0: block 0 is a config block with both organisations', async () => {
+  void test('block events from block 0: block 0 is a config block with both organisations', async () => {
     const [block0] = await readBlocks(org1.network, 0, 0);
     assert.ok(block0);
     assert.equal(block0.getHeader()?.getNumber(), 0);
     const envelopes = block0.getData()?.getDataList_asU8() ?? [];
     assert.equal(envelopes.length, 1);
-    const payload = common.Payload.deserializeBinary(common.Envelope.deserializeBinary(envelopes[0] as Uint8Array).getPayload_asU8());
-    const channelHeader = common.ChannelHeader.deserializeBinary(payload.getHeader()?.getChannelHeader_asU8() ?? new Uint8Array());
+    const payload = common.Payload.deserializeBinary(
+      common.Envelope.deserializeBinary(envelopes[0] as Uint8Array).getPayload_asU8(),
+    );
+    const channelHeader = common.ChannelHeader.deserializeBinary(
+      payload.getHeader()?.getChannelHeader_asU8() ?? new Uint8Array(),
+    );
     assert.equal(channelHeader.getType(), common.HeaderType.CONFIG);
     assert.equal(channelHeader.getType(), 1);
     assert.equal(channelHeader.getChannelId(), 'supplychain');
@@ -172,27 +231,36 @@ describe('chaincode, block, filtered block and private data events', () => {
     assert.ok(application, 'an Application group');
     const orgs = [...application.getGroupsMap().keys()].sort();
     assert.ok(orgs.includes('Org1MSP') && orgs.includes('Org2MSP'), `application orgs ${orgs.join(',')}`);
-    for (const p of ['Readers', 'Writers', 'Admins', 'Endorsement']) assert.ok(application.getPoliciesMap().get(p), `Application policy ${p}`);
+    for (const p of ['Readers', 'Writers', 'Admins', 'Endorsement'])
+      assert.ok(application.getPoliciesMap().get(p), `Application policy ${p}`);
     assert.ok(channelGroup?.getGroupsMap().get('Orderer'), 'an Orderer group');
   });
 
-  test('the hash chain verifies: previous_hash is the SHA-256 of the previous header, data_hash of the data', async () => {
+  void test('the hash chain verifies: previous_hash is the SHA-256 of the previous header, data_hash of the data', async () => {
     const height = devnet.height;
     const blocks = await readBlocks(org1.network, 0, height - 1);
     assert.equal(blocks.length, height);
     for (const [i, block] of blocks.entries()) {
       const header = block.getHeader() as common.BlockHeader;
       assert.equal(header.getNumber(), i);
-      assert.deepEqual(Buffer.from(header.getDataHash_asU8()), Buffer.from(blockDataHash(block.getData()?.getDataList_asU8() ?? [])), `data hash of block ${i}`);
+      assert.deepEqual(
+        Buffer.from(header.getDataHash_asU8()),
+        Buffer.from(blockDataHash(block.getData()?.getDataList_asU8() ?? [])),
+        `data hash of block ${i}`,
+      );
       if (i > 0) {
         const prev = (blocks[i - 1] as common.Block).getHeader() as common.BlockHeader;
-        assert.deepEqual(Buffer.from(header.getPreviousHash_asU8()), Buffer.from(blockHeaderHash(prev)), `previous hash of block ${i}`);
+        assert.deepEqual(
+          Buffer.from(header.getPreviousHash_asU8()),
+          Buffer.from(blockHeaderHash(prev)),
+          `previous hash of block ${i}`,
+        );
       }
       assert.equal(validationCodes(block).length, block.getData()?.getDataList().length);
     }
   });
 
-  test('filtered block events carry each transaction id, type and validation code', async () => {
+  void test('filtered block events carry each transaction id, type and validation code', async () => {
     const height = devnet.height;
     const filtered = await org1.network.getFilteredBlockEvents({ startBlock: 0n });
     const txs = new Map<string, peer.FilteredTransaction>();
@@ -212,13 +280,21 @@ describe('chaincode, block, filtered block and private data events', () => {
       assert.ok(t, `filtered transaction ${e.txId}`);
       assert.equal(t.getTxValidationCode(), peer.TxValidationCode.VALID);
       assert.equal(t.getType(), common.HeaderType.ENDORSER_TRANSACTION);
-      const names = t.getTransactionActions()?.getChaincodeActionsList().map((a) => a.getChaincodeEvent()?.getEventName());
+      const names = t
+        .getTransactionActions()
+        ?.getChaincodeActionsList()
+        .map((a) => a.getChaincodeEvent()?.getEventName());
       assert.deepEqual(names, [e.name]);
-      assert.equal(t.getTransactionActions()?.getChaincodeActionsList()[0]?.getChaincodeEvent()?.getPayload_asU8().length, 0, 'no payload in filtered events');
+      assert.equal(
+        t.getTransactionActions()?.getChaincodeActionsList()[0]?.getChaincodeEvent()?.getPayload_asU8()
+          .length,
+        0,
+        'no payload in filtered events',
+      );
     }
   });
 
-  test('an invalid transaction shows its code in filtered block events', async () => {
+  void test('an invalid transaction shows its code in filtered block events', async () => {
     await org1.contract.submitTransaction('put', 'ev-conflict', '0');
     const a = await org1.contract.newProposal('incr', { arguments: ['ev-conflict'] }).endorse();
     const b = await org1.contract.newProposal('incr', { arguments: ['ev-conflict'] }).endorse();
@@ -236,7 +312,7 @@ describe('chaincode, block, filtered block and private data events', () => {
     }
   });
 
-  test('block and private data events deliver full blocks with empty private data', async () => {
+  void test('block and private data events deliver full blocks with empty private data', async () => {
     const height = devnet.height;
     const events = await org1.network.getBlockAndPrivateDataEvents({ startBlock: 0n });
     const numbers: number[] = [];
@@ -257,7 +333,7 @@ describe('chaincode, block, filtered block and private data events', () => {
     );
   });
 
-  test('block events wait for blocks not yet cut', async () => {
+  void test('block events wait for blocks not yet cut', async () => {
     const height = devnet.height;
     const events = await org1.network.getBlockEvents({ startBlock: BigInt(height) });
     const next = (async (): Promise<common.Block | undefined> => {
@@ -274,7 +350,7 @@ describe('chaincode, block, filtered block and private data events', () => {
     assert.ok((block?.getData()?.getDataList_asU8() ?? []).map(txIdOf).includes(txId));
   });
 
-  test('getChaincodeEvents without a start position delivers only new events', async () => {
+  void test('getChaincodeEvents without a start position delivers only new events', async () => {
     const network: Network = org1.network;
     const events = await network.getChaincodeEvents('fixture');
     const got = take(events, 1);

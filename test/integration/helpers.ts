@@ -6,11 +6,20 @@ import { mkdtempSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { connect, hash, signers, type Contract, type Gateway, type Network, type Signer } from '@hyperledger/fabric-gateway';
+import {
+  connect,
+  hash,
+  signers,
+  type Contract,
+  type Gateway,
+  type Network,
+  type Signer,
+} from '@hyperledger/fabric-gateway';
 import { common } from '@hyperledger/fabric-protos';
 import { startDevnet, type Devnet } from '../../network/devnet/src/devnet';
 import type { ChaincodeSpec, DevnetOptions } from '../../network/devnet/src/config';
 import type { NodeIdentity } from '../../network/devnet/src/crypto';
+import { newFastSigner } from '../../network/client/src/signer';
 
 /** Repository root (tests run from dist/test/integration). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -53,6 +62,7 @@ export function userOf(devnet: Devnet, mspId = 'Org1MSP', user = 'User1'): NodeI
   return identity;
 }
 
+/** fabric-gateway's own signer (signs a SHA-256 digest); pair it with `hash.sha256`. */
 export function signerOf(keyPem: string): Signer {
   return signers.newPrivateKeySigner(createPrivateKey(keyPem));
 }
@@ -72,7 +82,7 @@ export interface ConnectOptions {
   readonly address?: string;
   readonly channelId?: string;
   readonly chaincode?: string;
-  /** Override the signer (bad-signature tests). */
+  /** Override the signer (bad-signature tests); it receives a SHA-256 digest, as fabric-gateway's own signers do. */
   readonly signer?: Signer;
 }
 
@@ -93,11 +103,15 @@ export function connectTo(
   const grpcClient = new grpc.Client(address, grpc.credentials.createInsecure(), {
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
   });
+  // The project's node:crypto signer (hash.none: it signs the whole message, OpenSSL hashes it, low S).
+  const signing = options.signer
+    ? { signer: options.signer, hash: hash.sha256 }
+    : newFastSigner(identity.keyPem);
   const gateway = connect({
     client: grpcClient,
     identity: { mspId: identity.mspId, credentials: Buffer.from(identity.certPem) },
-    signer: options.signer ?? signerOf(identity.keyPem),
-    hash: hash.sha256,
+    signer: signing.signer,
+    hash: signing.hash,
     evaluateOptions: () => ({ deadline: Date.now() + 15_000 }),
     endorseOptions: () => ({ deadline: Date.now() + 15_000 }),
     submitOptions: () => ({ deadline: Date.now() + 15_000 }),
@@ -145,8 +159,12 @@ export function validationCodes(block: common.Block): number[] {
 
 /** Transaction id of an endorser transaction envelope. */
 export function txIdOf(envelopeBytes: Uint8Array): string {
-  const payload = common.Payload.deserializeBinary(common.Envelope.deserializeBinary(envelopeBytes).getPayload_asU8());
-  return common.ChannelHeader.deserializeBinary(payload.getHeader()?.getChannelHeader_asU8() ?? new Uint8Array()).getTxId();
+  const payload = common.Payload.deserializeBinary(
+    common.Envelope.deserializeBinary(envelopeBytes).getPayload_asU8(),
+  );
+  return common.ChannelHeader.deserializeBinary(
+    payload.getHeader()?.getChannelHeader_asU8() ?? new Uint8Array(),
+  ).getTxId();
 }
 
 /** Polls `fn` until it returns without throwing, or rethrows the last error after `timeoutMs`. */

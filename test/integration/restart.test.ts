@@ -9,27 +9,48 @@ import type { Devnet, PeerInfo } from '../../network/devnet/src/devnet';
 import { DEFAULT_PORTS } from '../../network/devnet/src/config';
 import { freePort } from '../../network/devnet/src/ports';
 import { blockDataHash, blockHeaderHash } from '../../network/devnet/src/ledger/blockhash';
-import { connectClient, connectTo, eventually, makeTempDir, readBlocks, removeDir, sleep, startTestDevnet, utf8, validationCodes, txIdOf, type Client } from './helpers';
+import {
+  connectClient,
+  connectTo,
+  eventually,
+  makeTempDir,
+  readBlocks,
+  removeDir,
+  sleep,
+  startTestDevnet,
+  utf8,
+  validationCodes,
+  txIdOf,
+  type Client,
+} from './helpers';
 
 function verifyChain(blocks: readonly common.Block[]): void {
   for (const [i, block] of blocks.entries()) {
     const header = block.getHeader() as common.BlockHeader;
     assert.equal(header.getNumber(), i, `block ${i} number`);
-    assert.deepEqual(Buffer.from(header.getDataHash_asU8()), Buffer.from(blockDataHash(block.getData()?.getDataList_asU8() ?? [])), `data hash of block ${i}`);
+    assert.deepEqual(
+      Buffer.from(header.getDataHash_asU8()),
+      Buffer.from(blockDataHash(block.getData()?.getDataList_asU8() ?? [])),
+      `data hash of block ${i}`,
+    );
     if (i > 0) {
       const prev = (blocks[i - 1] as common.Block).getHeader() as common.BlockHeader;
-      assert.deepEqual(Buffer.from(header.getPreviousHash_asU8()), Buffer.from(blockHeaderHash(prev)), `previous hash of block ${i}`);
+      assert.deepEqual(
+        Buffer.from(header.getPreviousHash_asU8()),
+        Buffer.from(blockHeaderHash(prev)),
+        `previous hash of block ${i}`,
+      );
     }
   }
 }
 
-describe('restarts and crashes', () => {
+void describe('restarts and crashes', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   after(async () => {
     for (const c of cleanups.reverse()) await c();
   });
 
-  test('state and height survive a stop and start on the same data directory; a killed chaincode server comes back', async () => {
+  void test('state and height survive a stop and start on the same data directory; a killed chaincode server comes back', async () => {
     let devnet: Devnet = await startTestDevnet();
     const dataDir = devnet.dataDir;
     cleanups.push(() => removeDir(dataDir));
@@ -52,7 +73,10 @@ describe('restarts and crashes', () => {
     assert.equal(devnet.height, height);
     assert.equal(utf8(await client.contract.evaluateTransaction('get', 'rs-single')), 'one');
     assert.equal(utf8(await client.contract.evaluateTransaction('get', 'rs-counter')), '2');
-    const all = JSON.parse(utf8(await client.contract.evaluateTransaction('rangeAll', 'rs', 'rs~'))) as { key: string; value: string }[];
+    const all = JSON.parse(utf8(await client.contract.evaluateTransaction('rangeAll', 'rs', 'rs~'))) as {
+      key: string;
+      value: string;
+    }[];
     assert.equal(all.filter((r) => r.value === 'persisted').length, 20);
     const blocksAfter = await readBlocks(client.network, 0, height - 1);
     assert.deepEqual(
@@ -69,7 +93,10 @@ describe('restarts and crashes', () => {
     devnet.killChaincodeServer('fixture', 'Org1MSP');
     await eventually(
       async () => {
-        const result = await client.contract.submit('incr', { arguments: ['rs-counter'], endorsingOrganizations: ['Org1MSP'] });
+        const result = await client.contract.submit('incr', {
+          arguments: ['rs-counter'],
+          endorsingOrganizations: ['Org1MSP'],
+        });
         assert.ok(Number(utf8(result)) >= 4);
       },
       15_000,
@@ -77,10 +104,15 @@ describe('restarts and crashes', () => {
     );
     const recovery = Date.now() - killedAt;
     assert.ok(recovery < 10_000, `recovered in ${recovery} ms`);
-    assert.equal(utf8(await client.contract.evaluate('whoami', { endorsingOrganizations: ['Org1MSP'] })).includes('Org1MSP'), true);
+    assert.equal(
+      utf8(await client.contract.evaluate('whoami', { endorsingOrganizations: ['Org1MSP'] })).includes(
+        'Org1MSP',
+      ),
+      true,
+    );
   });
 
-  test('kill -9 under load loses no acknowledged transaction and the hash chain verifies afterwards', async (t) => {
+  void test('kill -9 under load loses no acknowledged transaction and the hash chain verifies afterwards', async (t) => {
     const dataDir = makeTempDir('devnet-kill-');
     cleanups.push(() => removeDir(dataDir));
     const peers: Record<string, number> = {};
@@ -103,13 +135,21 @@ describe('restarts and crashes', () => {
     };
     cleanups.push(killGroup);
 
-    const ready = await new Promise<{ peers: PeerInfo[]; user: { mspId: string; certPem: string; keyPem: string } }>((resolve, reject) => {
+    const ready = await new Promise<{
+      peers: PeerInfo[];
+      user: { mspId: string; certPem: string; keyPem: string };
+    }>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('devnet child did not get ready in 30 s')), 30_000);
       child.once('exit', (code) => reject(new Error(`devnet child exited early (${code})`)));
       createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
         if (line.startsWith('READY ')) {
           clearTimeout(timer);
-          resolve(JSON.parse(line.slice('READY '.length)));
+          resolve(
+            JSON.parse(line.slice('READY '.length)) as {
+              peers: PeerInfo[];
+              user: { mspId: string; certPem: string; keyPem: string };
+            },
+          );
         }
       });
     });
@@ -128,7 +168,8 @@ describe('restarts and crashes', () => {
         try {
           const submitted = await client.contract.submitAsync('put', { arguments: [key, value] });
           const status = await submitted.getStatus();
-          if (status.code === StatusCode.VALID) acked.push({ key, value, txId: submitted.getTransactionId() });
+          if (status.code === StatusCode.VALID)
+            acked.push({ key, value, txId: submitted.getTransactionId() });
         } catch {
           // the devnet died under us: anything not acknowledged may be lost
         }
@@ -149,7 +190,9 @@ describe('restarts and crashes', () => {
 
     const devnet = await startTestDevnet({ dataDir });
     cleanups.push(() => devnet.stop());
-    t.diagnostic(`acknowledged: ${ackedAtKill} at the kill, ${acked.length} in all; recovered height ${devnet.height}, attempted ${next}`);
+    t.diagnostic(
+      `acknowledged: ${ackedAtKill} at the kill, ${acked.length} in all; recovered height ${devnet.height}, attempted ${next}`,
+    );
     const after = connectClient(devnet);
     cleanups.push(() => after.close());
 
@@ -158,7 +201,10 @@ describe('restarts and crashes', () => {
     for (let i = 0; i < acked.length; i += 20) {
       await Promise.all(
         acked.slice(i, i + 20).map(async (a) => {
-          const history = JSON.parse(utf8(await after.contract.evaluateTransaction('history', a.key))) as { txId: string; value: string }[];
+          const history = JSON.parse(utf8(await after.contract.evaluateTransaction('history', a.key))) as {
+            txId: string;
+            value: string;
+          }[];
           const latest = history[0];
           if (!latest || latest.txId !== a.txId || latest.value !== a.value) missing.push(a.key);
         }),
@@ -181,7 +227,8 @@ describe('restarts and crashes', () => {
         if (block.getHeader()?.getNumber() !== 0) codes.set(txIdOf(env), list[i] ?? -1);
       });
     }
-    for (const a of acked) assert.equal(codes.get(a.txId), StatusCode.VALID, `tx ${a.txId} is in the chain as VALID`);
+    for (const a of acked)
+      assert.equal(codes.get(a.txId), StatusCode.VALID, `tx ${a.txId} is in the chain as VALID`);
 
     // And the recovered devnet keeps working.
     await after.contract.submitTransaction('put', 'after-crash', 'ok');

@@ -17,7 +17,7 @@ interface HistoryEntry {
 
 const key = (prefix: string, i: number): string => `${prefix}${String(i).padStart(6, '0')}`;
 
-describe('state queries: range with pagination, history, metadata', () => {
+void describe('state queries: range with pagination, history, metadata', () => {
   let devnet: Devnet;
   let org1: Client;
 
@@ -39,9 +39,11 @@ describe('state queries: range with pagination, history, metadata', () => {
   });
 
   const range = async (start: string, end: string, pageSize: number, bookmark: string): Promise<Page> =>
-    JSON.parse(utf8(await org1.contract.evaluateTransaction('range', start, end, String(pageSize), bookmark))) as Page;
+    JSON.parse(
+      utf8(await org1.contract.evaluateTransaction('range', start, end, String(pageSize), bookmark)),
+    ) as Page;
 
-  test('paginated range pages of 7 walk all 25 keys in order, with the next key as bookmark and "" at the end', async () => {
+  void test('paginated range pages of 7 walk all 25 keys in order, with the next key as bookmark and "" at the end', async () => {
     const pages: Page[] = [];
     let bookmark = '';
     do {
@@ -72,7 +74,7 @@ describe('state queries: range with pagination, history, metadata', () => {
     assert.ok(pages.every((p) => p.results.every((r) => r.value === 'v')));
   });
 
-  test('a page size equal to the remaining keys ends with an empty bookmark', async () => {
+  void test('a page size equal to the remaining keys ends with an empty bookmark', async () => {
     const page = await range(key('pg', 20), 'ph', 5, '');
     assert.deepEqual(
       page.results.map((r) => r.key),
@@ -81,7 +83,7 @@ describe('state queries: range with pagination, history, metadata', () => {
     assert.equal(page.bookmark, '');
   });
 
-  test('the range end key is exclusive and the start key inclusive', async () => {
+  void test('the range end key is exclusive and the start key inclusive', async () => {
     const page = await range(key('pg', 3), key('pg', 6), 100, '');
     assert.deepEqual(
       page.results.map((r) => r.key),
@@ -89,20 +91,25 @@ describe('state queries: range with pagination, history, metadata', () => {
     );
   });
 
-  test('rangeAll returns every key of the range in order, and an open range covers the namespace', async () => {
-    const all = JSON.parse(utf8(await org1.contract.evaluateTransaction('rangeAll', 'pg', 'ph'))) as { key: string }[];
+  void test('rangeAll returns every key of the range in order, and an open range covers the namespace', async () => {
+    const all = JSON.parse(utf8(await org1.contract.evaluateTransaction('rangeAll', 'pg', 'ph'))) as {
+      key: string;
+    }[];
     assert.deepEqual(
       all.map((r) => r.key),
       Array.from({ length: 25 }, (_, i) => key('pg', i)),
     );
-    const everything = JSON.parse(utf8(await org1.contract.evaluateTransaction('rangeAll', '', ''))) as { key: string; value: string }[];
+    const everything = JSON.parse(utf8(await org1.contract.evaluateTransaction('rangeAll', '', ''))) as {
+      key: string;
+      value: string;
+    }[];
     const keys = everything.map((r) => r.key);
     assert.equal(keys[0], 'pa');
     assert.equal(keys.at(-1), 'ph');
     assert.equal(keys.length, 27);
   });
 
-  test('history returns every write and the delete, newest first, with their transaction ids', async () => {
+  void test('history returns every write and the delete, newest first, with their transaction ids', async () => {
     const txIds: string[] = [];
     const run = async (fn: string, ...args: string[]): Promise<void> => {
       const submitted = await org1.contract.submitAsync(fn, { arguments: args });
@@ -114,7 +121,9 @@ describe('state queries: range with pagination, history, metadata', () => {
     await run('put', 'hist', 'v2');
     await run('del', 'hist');
     await run('put', 'hist', 'v3');
-    const history = JSON.parse(utf8(await org1.contract.evaluateTransaction('history', 'hist'))) as HistoryEntry[];
+    const history = JSON.parse(
+      utf8(await org1.contract.evaluateTransaction('history', 'hist')),
+    ) as HistoryEntry[];
     assert.deepEqual(
       history.map((h) => ({ txId: h.txId, isDelete: h.isDelete, value: h.value })),
       [
@@ -125,29 +134,46 @@ describe('state queries: range with pagination, history, metadata', () => {
       ],
     );
     const times = history.map((h) => h.timestamp.seconds * 1e9 + h.timestamp.nanos);
-    assert.ok(times.every((t) => t > 0), 'every entry has its transaction timestamp');
-    assert.ok(times.every((t, i) => i === 0 || t <= (times[i - 1] as number)), 'newest first');
+    assert.ok(
+      times.every((t) => t > 0),
+      'every entry has its transaction timestamp',
+    );
+    assert.ok(
+      times.every((t, i) => i === 0 || t <= (times[i - 1] as number)),
+      'newest first',
+    );
     assert.equal(utf8(await org1.contract.evaluateTransaction('get', 'hist')), 'v3');
   });
 
-  test('a deleted key is gone from get and from range results', async () => {
+  void test('a deleted key is gone from get and from range results', async () => {
     await org1.contract.submitTransaction('del', key('pg', 10));
     await assert.rejects(org1.contract.evaluateTransaction('get', key('pg', 10)), /does not exist/);
-    const all = JSON.parse(utf8(await org1.contract.evaluateTransaction('rangeAll', 'pg', 'ph'))) as { key: string }[];
+    const all = JSON.parse(utf8(await org1.contract.evaluateTransaction('rangeAll', 'pg', 'ph'))) as {
+      key: string;
+    }[];
     assert.equal(all.length, 24);
     assert.ok(!all.some((r) => r.key === key('pg', 10)));
   });
 
-  test('history of a key never written is empty', async () => {
-    assert.deepEqual(JSON.parse(utf8(await org1.contract.evaluateTransaction('history', 'never-written'))), []);
+  void test('history of a key never written is empty', async () => {
+    assert.deepEqual(
+      JSON.parse(utf8(await org1.contract.evaluateTransaction('history', 'never-written'))),
+      [],
+    );
   });
 
-  test('setMeta then getMeta round-trips the key-level validation parameter', async () => {
+  void test('setMeta then getMeta round-trips the key-level validation parameter', async () => {
     await org1.contract.submitTransaction('put', 'meta-k', 'x');
     assert.equal(utf8(await org1.contract.evaluateTransaction('getMeta', 'meta-k')), '');
-    const result = JSON.parse(utf8(await org1.contract.submitTransaction('setMeta', 'meta-k', 'VALIDATION_PARAMETER', 'param-bytes'))) as { key: string };
+    const result = JSON.parse(
+      utf8(await org1.contract.submitTransaction('setMeta', 'meta-k', 'VALIDATION_PARAMETER', 'param-bytes')),
+    ) as { key: string };
     assert.equal(result.key, 'meta-k');
     assert.equal(utf8(await org1.contract.evaluateTransaction('getMeta', 'meta-k')), 'param-bytes');
-    assert.equal(utf8(await org1.contract.evaluateTransaction('get', 'meta-k')), 'x', 'the value is untouched by a metadata write');
+    assert.equal(
+      utf8(await org1.contract.evaluateTransaction('get', 'meta-k')),
+      'x',
+      'the value is untouched by a metadata write',
+    );
   });
 });

@@ -44,6 +44,8 @@ export class ChaincodeProcess {
       process.execPath,
       [
         '--no-deprecation',
+        '--require',
+        path.join(__dirname, 'chaincode-watchdog.js'),
         shimCli(),
         'server',
         '--chaincode-address',
@@ -60,7 +62,7 @@ export class ChaincodeProcess {
           CORE_CHAINCODE_ID_NAME: chaincodeId,
           CORE_CHAINCODE_LOGGING_LEVEL: process.env.CORE_CHAINCODE_LOGGING_LEVEL ?? 'warning',
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe'],
       },
     );
     this.#child = child;

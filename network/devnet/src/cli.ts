@@ -129,13 +129,11 @@ async function main(): Promise<void> {
       'up',
       'start the network in the foreground (creates it on first start)',
       (y) =>
-        y
-          .option('channel', { type: 'string', default: DEFAULT_CHANNEL })
-          .option('log-level', {
-            type: 'string',
-            default: 'info',
-            choices: ['debug', 'info', 'warn', 'error'],
-          }),
+        y.option('channel', { type: 'string', default: DEFAULT_CHANNEL }).option('log-level', {
+          type: 'string',
+          default: 'info',
+          choices: ['debug', 'info', 'warn', 'error'],
+        }),
       (argv) => up(argv['data-dir'], argv.channel, argv['log-level']),
     )
     .command('down', 'stop a running network', {}, (argv) => down(argv['data-dir'] as string))

@@ -69,6 +69,17 @@ interface RunningChaincode {
 
 /** Starts the embedded network: crypto material and channel on first start, then peers, orderer, chaincodes. */
 export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> {
+  const cleanup: (() => Promise<void>)[] = [];
+  try {
+    return await start(options, cleanup);
+  } catch (err) {
+    // Nothing half-started may outlive a failed start: chaincode servers, listeners, the ledger.
+    for (const undo of cleanup.reverse()) await undo().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function start(options: DevnetOptions, cleanup: (() => Promise<void>)[]): Promise<Devnet> {
   const log = options.log ?? ((): void => undefined);
   const dataDir = path.resolve(options.dataDir ?? '.devnet');
   const channelId = options.channelId ?? DEFAULT_CHANNEL;
@@ -88,11 +99,12 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
   const ordererAddress = `${HOST}:${ports.orderer}`;
   const material = await generateCryptoMaterial(dataDir);
 
-  const ledger = await ChannelLedger.open({
+  const ledger: ChannelLedger = await ChannelLedger.open({
     dir: path.join(dataDir, 'ledger'),
     channelId,
     sync: options.sync ?? true,
   });
+  cleanup.push(() => ledger.close());
   if (ledger.height === 0) {
     const genesis = buildGenesisBlock({
       channelId,
@@ -170,8 +182,9 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
         async (signed: peer.SignedProposal) => (await endorser.processProposal(signed)).response,
       ),
     });
-    await bind(server, endorser.address);
     servers.push(server);
+    cleanup.push(() => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
+    await bind(server, endorser.address);
   }
   const ordererServer = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
   ordererServer.addService(ordererProtos.AtomicBroadcastService, {
@@ -194,8 +207,9 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       channel: (id) => (id === channelId ? runtime : undefined),
     }).implementation().deliver as grpc.UntypedHandleCall,
   });
-  await bind(ordererServer, ordererAddress);
   servers.push(ordererServer);
+  cleanup.push(() => new Promise<void>((resolve) => ordererServer.tryShutdown(() => resolve())));
+  await bind(ordererServer, ordererAddress);
 
   const running = new Map<string, RunningChaincode>();
   const deploy = async (spec: ChaincodeSpec, persist: boolean): Promise<void> => {
@@ -227,6 +241,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
         });
         chaincodeConnections.get(node.name)?.set(spec.name, connection);
         entry.connections.push(connection);
+        cleanup.push(() => connection.close());
         void connection.start();
       }
     }

@@ -45,7 +45,9 @@ export class GatewayService {
           gateway.ChaincodeEventsResponse
         >,
       ) => {
-        this.chaincodeEvents(call).catch((err: Error) => call.destroy(err));
+        // grpc-js sends a server stream's status only through its 'error' handler: destroy(err) would drop
+        // it and leave the client waiting forever.
+        this.chaincodeEvents(call).catch((err: Error) => call.emit('error', err));
       },
     };
   }
