@@ -9,6 +9,7 @@ import type { Devnet } from '../../network/devnet/src/devnet';
 import { signLowS } from '../../network/devnet/src/msp/signature';
 import {
   connectClient,
+  credentialsFor,
   readBlocks,
   removeDir,
   signerOf,
@@ -80,9 +81,9 @@ void describe('bad input gets Fabric gRPC errors, commits nothing, and the devne
     devnet = await startTestDevnet();
     org1 = connectClient(devnet);
     const address = devnet.peers[0]?.address as string;
-    raw = new RawClient(address, grpc.credentials.createInsecure());
-    gatewayClient = new gw.GatewayClient(address, grpc.credentials.createInsecure());
-    deliverClient = new peer.DeliverClient(address, grpc.credentials.createInsecure());
+    raw = new RawClient(address, credentialsFor(devnet, address));
+    gatewayClient = new gw.GatewayClient(address, credentialsFor(devnet, address));
+    deliverClient = new peer.DeliverClient(address, credentialsFor(devnet, address));
     await org1.contract.submitTransaction('put', 'bad-base', 'v0');
     heightAtStart = devnet.height;
   });
@@ -184,7 +185,8 @@ void describe('bad input gets Fabric gRPC errors, commits nothing, and the devne
     const user = userOf(devnet);
     const good = signerOf(user.keyPem);
     const bad = signerOf(userOf(devnet, 'Org2MSP').keyPem);
-    const client = new grpc.Client(devnet.peers[0]?.address as string, grpc.credentials.createInsecure());
+    const address = devnet.peers[0]?.address as string;
+    const client = new grpc.Client(address, credentialsFor(devnet, address));
     const offline = connect({
       client,
       identity: { mspId: 'Org1MSP', credentials: Buffer.from(user.certPem) },

@@ -92,15 +92,33 @@ export function connectClient(devnet: Devnet, options: ConnectOptions = {}): Cli
   const user = userOf(devnet, mspId, options.user ?? 'User1');
   const address = options.address ?? devnet.peers.find((p) => p.mspId === mspId)?.address;
   if (!address) throw new Error(`no peer for ${mspId}`);
-  return connectTo(address, { mspId, certPem: user.certPem, keyPem: user.keyPem }, options);
+  return connectTo(
+    address,
+    { mspId, certPem: user.certPem, keyPem: user.keyPem },
+    { ...options, credentials: credentialsFor(devnet, address) },
+  );
+}
+
+/**
+ * Channel credentials for a devnet peer: TLS trusting the peer organisation's TLS CA when the devnet runs
+ * TLS (its certificates name 127.0.0.1, so no host-name override is needed), plain otherwise.
+ */
+export function credentialsFor(devnet: Devnet, address: string): grpc.ChannelCredentials {
+  if (!devnet.tls.enabled) return grpc.credentials.createInsecure();
+  const peer = devnet.peers.find((p) => p.address === address);
+  if (!peer) throw new Error(`${address} is not a peer of this devnet`);
+  return grpc.credentials.createSsl(Buffer.from(peer.tlsCaCertPem));
 }
 
 export function connectTo(
   address: string,
   identity: { mspId: string; certPem: string; keyPem: string },
-  options: Pick<ConnectOptions, 'channelId' | 'chaincode' | 'signer'> & { channelId?: string } = {},
+  options: Pick<ConnectOptions, 'channelId' | 'chaincode' | 'signer'> & {
+    channelId?: string;
+    credentials?: grpc.ChannelCredentials;
+  } = {},
 ): Client {
-  const grpcClient = new grpc.Client(address, grpc.credentials.createInsecure(), {
+  const grpcClient = new grpc.Client(address, options.credentials ?? grpc.credentials.createInsecure(), {
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
   });
   // The project's node:crypto signer (hash.none: it signs the whole message, OpenSSL hashes it, low S).

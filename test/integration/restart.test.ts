@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as grpc from '@grpc/grpc-js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -155,7 +156,10 @@ void describe('restarts and crashes', () => {
     });
     const peer0 = ready.peers.find((p) => p.mspId === 'Org1MSP');
     assert.ok(peer0);
-    const client = connectTo(peer0.address, ready.user);
+    // The child devnet runs TLS (the default): trust its Org1 TLS CA.
+    const client = connectTo(peer0.address, ready.user, {
+      credentials: grpc.credentials.createSsl(Buffer.from(peer0.tlsCaCertPem)),
+    });
 
     const acked: { key: string; value: string; txId: string }[] = [];
     let next = 0;

@@ -36,7 +36,12 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   return false;
 }
 
-async function up(dataDir: string, channelId: string, logLevel: string): Promise<void> {
+async function up(
+  dataDir: string,
+  channelId: string,
+  logLevel: string,
+  tls: 'off' | 'on' | 'mutual',
+): Promise<void> {
   const logger = pino({ level: logLevel, base: { component: 'devnet' } });
   const existing = runningPid(dataDir);
   if (existing)
@@ -51,12 +56,14 @@ async function up(dataDir: string, channelId: string, logLevel: string): Promise
     dataDir,
     channelId,
     chaincodes,
+    tls: tls === 'off' ? false : { mutual: tls === 'mutual' },
     log: (level, msg) => logger[level](msg),
   });
   await devnet.chaincodesReady();
   const lines = [
     `devnet ready in ${Date.now() - started} ms (data in ${devnet.dataDir})`,
     `  channel    ${devnet.channelId} (height ${devnet.height})`,
+    `  tls        ${devnet.tls.enabled ? (devnet.tls.mutual ? 'mutual' : 'on') : 'off'}`,
     ...devnet.peers.map((p) => `  peer       ${p.name.padEnd(24)} ${p.address}  (${p.mspId})`),
     `  orderer    ${'orderer.example.com'.padEnd(24)} ${devnet.ordererAddress}`,
     `  profile    ${path.join(devnet.dataDir, 'network.json')}`,
@@ -129,12 +136,20 @@ async function main(): Promise<void> {
       'up',
       'start the network in the foreground (creates it on first start)',
       (y) =>
-        y.option('channel', { type: 'string', default: DEFAULT_CHANNEL }).option('log-level', {
-          type: 'string',
-          default: 'info',
-          choices: ['debug', 'info', 'warn', 'error'],
-        }),
-      (argv) => up(argv['data-dir'], argv.channel, argv['log-level']),
+        y
+          .option('channel', { type: 'string', default: DEFAULT_CHANNEL })
+          .option('log-level', {
+            type: 'string',
+            default: 'info',
+            choices: ['debug', 'info', 'warn', 'error'],
+          })
+          .option('tls', {
+            type: 'string',
+            default: 'on',
+            choices: ['on', 'off', 'mutual'],
+            describe: 'TLS on the peer and orderer endpoints (on by default, as on a production network)',
+          }),
+      (argv) => up(argv['data-dir'], argv.channel, argv['log-level'], argv.tls as 'off' | 'on' | 'mutual'),
     )
     .command('down', 'stop a running network', {}, (argv) => down(argv['data-dir'] as string))
     .command('reset', 'stop the network and delete its data directory', {}, async (argv) => {

@@ -32,6 +32,12 @@ export interface DevnetOptions {
   readonly chaincodes?: readonly ChaincodeSpec[];
   /** fdatasync every block before acknowledging it (default true). */
   readonly sync?: boolean;
+  /**
+   * TLS on the peer and orderer endpoints, with certificates from each organisation's TLS CA (default on,
+   * as on a production network). `mutual` also requires clients to present a certificate from one of
+   * the organisations' TLS CAs.
+   */
+  readonly tls?: boolean | { readonly mutual: boolean };
   readonly log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void;
 }
 

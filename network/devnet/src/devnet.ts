@@ -40,6 +40,8 @@ export interface PeerInfo {
   readonly address: string;
   /** The host name in the peer's TLS certificate, for `grpc.ssl_target_name_override`. */
   readonly hostAlias: string;
+  /** The organisation's TLS CA certificate, which a client trusts to reach this peer over TLS. */
+  readonly tlsCaCertPem: string;
 }
 
 export interface Devnet {
@@ -48,6 +50,8 @@ export interface Devnet {
   readonly material: CryptoMaterial;
   readonly peers: readonly PeerInfo[];
   readonly ordererAddress: string;
+  /** Whether the peer and orderer endpoints speak TLS, and whether they require client certificates. */
+  readonly tls: { readonly enabled: boolean; readonly mutual: boolean };
   /** Ledger height of the channel. */
   readonly height: number;
   /** Runs another fabric-contract-api package as a chaincode and records it in the data directory. */
@@ -129,7 +133,10 @@ async function start(options: DevnetOptions, cleanup: (() => Promise<void>)[]): 
     onCommitError: (err) => log('error', `commit failed: ${err.message}`),
   });
 
-  const ordererIdentity = identityOf(ordererOrgs(material)[0]?.orderers[0]);
+  const ordererNode = ordererOrgs(material)[0]?.orderers[0];
+  if (!ordererNode) throw new Error('crypto material has no orderer node');
+  const ordererIdentity = identityOf(ordererNode);
+  const tls = options.tls ?? true;
   const orderer = new Orderer(ordererIdentity);
   const lastBlock = await ledger.getBlock(ledger.height - 1);
   orderer.addChannel({
@@ -160,7 +167,7 @@ async function start(options: DevnetOptions, cleanup: (() => Promise<void>)[]): 
   const endorsers = peerNodes.map((p) => p.endorser);
 
   const servers: grpc.Server[] = [];
-  for (const { endorser } of peerNodes) {
+  for (const { endorser, node } of peerNodes) {
     const server = new grpc.Server({
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
@@ -184,7 +191,7 @@ async function start(options: DevnetOptions, cleanup: (() => Promise<void>)[]): 
     });
     servers.push(server);
     cleanup.push(() => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
-    await bind(server, endorser.address);
+    await bind(server, endorser.address, serverCredentials(node, material, tls));
   }
   const ordererServer = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
   ordererServer.addService(ordererProtos.AtomicBroadcastService, {
@@ -209,7 +216,7 @@ async function start(options: DevnetOptions, cleanup: (() => Promise<void>)[]): 
   });
   servers.push(ordererServer);
   cleanup.push(() => new Promise<void>((resolve) => ordererServer.tryShutdown(() => resolve())));
-  await bind(ordererServer, ordererAddress);
+  await bind(ordererServer, ordererAddress, serverCredentials(ordererNode, material, tls));
 
   const running = new Map<string, RunningChaincode>();
   const deploy = async (spec: ChaincodeSpec, persist: boolean): Promise<void> => {
@@ -262,6 +269,7 @@ async function start(options: DevnetOptions, cleanup: (() => Promise<void>)[]): 
     mspId: node.mspId,
     address,
     hostAlias: node.name,
+    tlsCaCertPem: material.orgs.find((o) => o.mspId === node.mspId)?.tlsCaCertPem ?? '',
   }));
   await writeProfile(dataDir, {
     channelId,
@@ -283,6 +291,7 @@ async function start(options: DevnetOptions, cleanup: (() => Promise<void>)[]): 
     material,
     peers,
     ordererAddress,
+    tls: { enabled: tls !== false, mutual: typeof tls === 'object' && tls.mutual },
     get height() {
       return ledger.height;
     },
@@ -382,12 +391,28 @@ function identityOf(node: NodeIdentity | undefined): SigningIdentity {
   return new SigningIdentity(node.mspId, node.certPem, createPrivateKey(node.keyPem));
 }
 
-function bind(server: grpc.Server, address: string): Promise<void> {
+function bind(server: grpc.Server, address: string, credentials: grpc.ServerCredentials): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err) =>
+    server.bindAsync(address, credentials, (err) =>
       err ? reject(new Error(`cannot listen on ${address}: ${err.message}`)) : resolve(),
     );
   });
+}
+
+/** Server credentials for a node: its TLS key pair, and for mutual TLS every organisation's TLS CA. */
+function serverCredentials(
+  node: NodeIdentity,
+  material: CryptoMaterial,
+  tls: DevnetOptions['tls'],
+): grpc.ServerCredentials {
+  if (tls === false) return grpc.ServerCredentials.createInsecure();
+  const mutual = typeof tls === 'object' && tls.mutual;
+  const clientCas = mutual ? Buffer.from(material.orgs.map((o) => o.tlsCaCertPem.trim()).join('\n')) : null;
+  return grpc.ServerCredentials.createSsl(
+    clientCas,
+    [{ private_key: Buffer.from(node.tlsKeyPem), cert_chain: Buffer.from(node.tlsCertPem) }],
+    mutual,
+  );
 }
 
 /** BatchSize and BatchTimeout from the Orderer group of a channel config. */
