@@ -32,6 +32,11 @@ void describe('committer validation: endorsement policies and phantom reads', ()
       endorsementPolicy: "AND('Org1MSP.peer','Org2MSP.peer')",
     });
     await devnet.deploy({ name: 'majority', path: FIXTURE_PATH });
+    await devnet.deploy({
+      name: 'three',
+      path: FIXTURE_PATH,
+      endorsementPolicy: "OutOf(3, 'Org1MSP.peer', 'Org1MSP.peer', 'Org2MSP.peer')",
+    });
     await devnet.chaincodesReady();
     org1 = connectClient(devnet, { mspId: 'Org1MSP' });
   });
@@ -77,6 +82,13 @@ void describe('committer validation: endorsement policies and phantom reads', ()
         .endorse()
     ).submit();
     assert.equal((await forced.getStatus()).code, StatusCode.ENDORSEMENT_POLICY_FAILURE);
+  });
+
+  void test('a policy needing three endorsements is met by all three peers (two of Org1, one of Org2)', async () => {
+    const contract = org1.network.getContract('three');
+    const committed = await contract.submitAsync('put', { arguments: ['three-k', 'v'] });
+    assert.equal((await committed.getStatus()).code, StatusCode.VALID);
+    assert.equal(endorsementCount(await envelopeOf(org1, committed.getTransactionId())), 3);
   });
 
   void test('a key inserted into a range after the range was read gives PHANTOM_READ_CONFLICT', async () => {
