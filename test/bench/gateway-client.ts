@@ -7,6 +7,8 @@ import { newFastSigner } from '../../network/client/src';
 
 export interface ClientJob {
   readonly peerAddress: string;
+  /** The peer organisation's TLS CA certificate when the network runs TLS. */
+  readonly tlsCaCertPem?: string;
   readonly mspId: string;
   readonly certPem: string;
   readonly keyPem: string;
@@ -35,7 +37,10 @@ export interface ClientResult {
 }
 
 async function run(job: ClientJob): Promise<ClientResult> {
-  const client = new grpc.Client(job.peerAddress, grpc.credentials.createInsecure());
+  const credentials = job.tlsCaCertPem
+    ? grpc.credentials.createSsl(Buffer.from(job.tlsCaCertPem))
+    : grpc.credentials.createInsecure();
+  const client = new grpc.Client(job.peerAddress, credentials);
   const key = createPrivateKey(job.keyPem);
   const signing =
     job.signer === 'fast'

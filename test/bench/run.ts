@@ -8,9 +8,9 @@ import { devnetBenchmarks, type BenchSize, type Row } from './devnet.bench';
 
 const smoke = process.argv.includes('--smoke');
 const size: BenchSize = smoke
-  ? { coldStarts: 1, writes: 400, defaultSignerWrites: 200, concurrency: 64 }
-  : { coldStarts: 3, writes: 20_000, defaultSignerWrites: 3_000, concurrency: 256 };
-const steps = size.coldStarts + 4;
+  ? { coldStarts: 1, writes: 400, defaultSignerWrites: 200, concurrency: 64, twoEndorserWrites: 200 }
+  : { coldStarts: 3, writes: 20_000, defaultSignerWrites: 3_000, concurrency: 256, twoEndorserWrites: 3_000 };
+const steps = size.coldStarts + 7;
 
 function table(rows: readonly Row[]): string {
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
