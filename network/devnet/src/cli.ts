@@ -130,6 +130,8 @@ async function status(dataDir: string): Promise<void> {
 async function main(): Promise<void> {
   await yargs(hideBin(process.argv))
     .scriptName('devnet')
+    // The chaincode's --version below is ours; yargs' own --version would swallow it.
+    .version(false)
     .usage('$0 <command> [options]')
     .option('data-dir', { type: 'string', default: DEFAULT_DATA_DIR, describe: 'data directory' })
     .command(

@@ -125,7 +125,7 @@ export class ChaincodeConnection {
     const onGone = (err?: Error): void => {
       if (this.#stream !== stream) return;
       this.#stream = undefined;
-      if (this.#isReady) this.#log('warn', `stream closed${err ? `: ${err.message}` : ''}`);
+      if (this.#isReady && !this.#closed) this.#log('warn', `stream closed${err ? `: ${err.message}` : ''}`);
       this.#isReady = false;
       for (const [key, p] of this.#pending) {
         this.#pending.delete(key);
