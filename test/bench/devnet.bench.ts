@@ -198,10 +198,23 @@ async function twoEndorsersWithTls(size: BenchSize, tick: (label: string) => voi
       concurrency: 100,
       commitWatch: 'status',
     } as const;
-    await runClient({ ...base, count: Math.min(300, size.twoEndorserWrites), signer: 'fast', keyPrefix: 'warm2-' });
-    for (const [signer, fabric] of [['fast', 330], ['default', 220]] as const) {
+    await runClient({
+      ...base,
+      count: Math.min(300, size.twoEndorserWrites),
+      signer: 'fast',
+      keyPrefix: 'warm2-',
+    });
+    for (const [signer, fabric] of [
+      ['fast', 330],
+      ['default', 220],
+    ] as const) {
       tick(`two endorsers with TLS: ${size.twoEndorserWrites} writes, ${signer} signer`);
-      const result = await runClient({ ...base, count: size.twoEndorserWrites, signer, keyPrefix: `two-${signer}-` });
+      const result = await runClient({
+        ...base,
+        count: size.twoEndorserWrites,
+        signer,
+        keyPrefix: `two-${signer}-`,
+      });
       const tps = result.committed / (result.elapsedMs / 1000);
       rows.push({
         experiment: `blind 100-byte writes, 2 endorsers (Org1+Org2), TLS, BatchTimeout 50 ms, ${signer} signer, CommitStatus`,

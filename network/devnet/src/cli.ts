@@ -111,18 +111,20 @@ async function status(dataDir: string): Promise<void> {
   }
   const profile = JSON.parse(await fs.readFile(profileFile, 'utf8')) as {
     channel: string;
-    chaincodes: string[];
-    orderer: { address: string };
-    organizations: { mspId: string; peers: { name: string; address: string }[] }[];
+    chaincodes: { name: string }[];
+    tls: boolean;
+    orderers: { endpoint: string }[];
+    organizations: { mspId: string; peers: { name: string; endpoint: string }[] }[];
   };
   const lines = [
     `devnet in ${path.resolve(dataDir)}: ${pid ? `running (pid ${pid})` : 'stopped'}`,
     `  channel    ${profile.channel}`,
-    `  chaincodes ${profile.chaincodes.join(', ') || '(none)'}`,
+    `  chaincodes ${profile.chaincodes.map((c) => c.name).join(', ') || '(none)'}`,
+    `  tls        ${profile.tls ? 'on' : 'off'}`,
     ...profile.organizations.flatMap((o) =>
-      o.peers.map((p) => `  peer       ${p.name.padEnd(24)} ${p.address}  (${o.mspId})`),
+      o.peers.map((p) => `  peer       ${p.name.padEnd(24)} ${p.endpoint}  (${o.mspId})`),
     ),
-    `  orderer    ${profile.orderer.address}`,
+    ...profile.orderers.map((o) => `  orderer    ${o.endpoint}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -3,8 +3,15 @@ import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { type common, gateway, orderer as ordererProtos, peer } from './protos';
-import { generateCryptoMaterial, allPeers, ordererOrgs, peerOrgs, DEFAULT_TOPOLOGY } from './crypto';
-import type { CryptoMaterial, NodeIdentity } from './crypto';
+import {
+  generateCryptoMaterial,
+  allPeers,
+  ordererOrgs,
+  peerOrgs,
+  DEFAULT_TOPOLOGY,
+  tlsCaCertFileName,
+} from './crypto';
+import type { CryptoMaterial, NodeIdentity, OrgMaterial } from './crypto';
 import { buildGenesisBlock, parseConfigBlock, signaturePolicyFromString } from './channel';
 import { ChannelLedger } from './ledger/ledger';
 import { blockHeaderHash } from './ledger/blockhash';
@@ -271,13 +278,18 @@ async function start(options: DevnetOptions, cleanup: (() => Promise<void>)[]): 
     hostAlias: node.name,
     tlsCaCertPem: material.orgs.find((o) => o.mspId === node.mspId)?.tlsCaCertPem ?? '',
   }));
-  await writeProfile(dataDir, {
+  const profileInfo = (): ProfileInfo => ({
     channelId,
     peers,
     ordererAddress,
     material,
-    chaincodes: [...running.keys()],
+    chaincodes: [...running.values()].map((r) => ({
+      name: r.definition.name,
+      ...(r.definition.endorsementPolicy ? { endorsementPolicy: r.definition.endorsementPolicyText } : {}),
+    })),
+    tls: tls !== false,
   });
+  await writeProfile(dataDir, profileInfo());
   await fs.writeFile(path.join(dataDir, 'devnet.pid'), String(process.pid));
   log(
     'info',
@@ -297,13 +309,7 @@ async function start(options: DevnetOptions, cleanup: (() => Promise<void>)[]): 
     },
     deploy: async (spec) => {
       await deploy(spec, true);
-      await writeProfile(dataDir, {
-        channelId,
-        peers,
-        ordererAddress,
-        material,
-        chaincodes: [...running.keys()],
-      });
+      await writeProfile(dataDir, profileInfo());
     },
     reloadChaincodes: async () => {
       const added: string[] = [];
@@ -313,13 +319,7 @@ async function start(options: DevnetOptions, cleanup: (() => Promise<void>)[]): 
         added.push(spec.name);
       }
       if (added.length > 0) {
-        await writeProfile(dataDir, {
-          channelId,
-          peers,
-          ordererAddress,
-          material,
-          chaincodes: [...running.keys()],
-        });
+        await writeProfile(dataDir, profileInfo());
       }
       return added;
     },
@@ -457,38 +457,69 @@ export async function recordChaincode(dataDir: string, spec: ChaincodeSpec): Pro
   await fs.rename(`${file}.tmp`, file);
 }
 
-/** The network as a client sees it; the next issue turns this into the shared profile format. */
-async function writeProfile(
-  dataDir: string,
-  info: {
-    channelId: string;
-    peers: readonly PeerInfo[];
-    ordererAddress: string;
-    material: CryptoMaterial;
-    chaincodes: string[];
-  },
-): Promise<void> {
+interface ProfileInfo {
+  channelId: string;
+  peers: readonly PeerInfo[];
+  ordererAddress: string;
+  material: CryptoMaterial;
+  chaincodes: readonly { readonly name: string; readonly endorsementPolicy?: string }[];
+  tls: boolean;
+  /** The organisations' CA services by MSP ID, when they run. */
+  cas?: Readonly<Record<string, { readonly url: string; readonly caName: string }>>;
+}
+
+/**
+ * `<dataDir>/network.json` in the client profile format (network/client/src/profile.ts, documented in
+ * network/profiles/README.md). Paths are relative to dataDir, so the folder can be moved or mounted.
+ */
+async function writeProfile(dataDir: string, info: ProfileInfo): Promise<void> {
+  const rel = (p: string): string => path.relative(dataDir, p).split(path.sep).join('/');
+  const tlsCaCertPath = (org: OrgMaterial): string =>
+    rel(path.join(org.orgDir, 'tlsca', tlsCaCertFileName(org.domain)));
   const profile = {
+    version: 1,
     name: 'devnet',
     channel: info.channelId,
-    chaincodes: info.chaincodes,
-    orderer: { address: info.ordererAddress, hostAlias: 'orderer.example.com' },
-    organizations: peerOrgs(info.material).map((org) => ({
-      mspId: org.mspId,
-      peers: info.peers
-        .filter((p) => p.mspId === org.mspId)
-        .map((p) => ({ name: p.name, address: p.address, hostAlias: p.hostAlias })),
-      users: Object.fromEntries(
-        Object.entries(org.users).map(([name, u]) => [
-          name,
-          {
-            certPath: path.join(u.mspDir, 'signcerts', `${u.name}-cert.pem`),
-            keyPath: path.join(u.mspDir, 'keystore', 'priv_sk'),
-            mspDir: u.mspDir,
-          },
-        ]),
-      ),
+    tls: info.tls,
+    chaincodes: info.chaincodes.map((c) => ({
+      name: c.name,
+      ...(c.endorsementPolicy ? { endorsementPolicy: c.endorsementPolicy } : {}),
     })),
+    organizations: peerOrgs(info.material).map((org) => {
+      const ca = info.cas?.[org.mspId];
+      return {
+        mspId: org.mspId,
+        peers: info.peers
+          .filter((p) => p.mspId === org.mspId)
+          .map((p) => ({
+            name: p.name,
+            endpoint: p.address,
+            hostAlias: p.hostAlias,
+            ...(info.tls ? { tlsCaCertPath: tlsCaCertPath(org) } : {}),
+          })),
+        ...(ca
+          ? {
+              ca: {
+                url: ca.url,
+                caName: ca.caName,
+                ...(ca.url.startsWith('https:') ? { tlsCaCertPath: tlsCaCertPath(org) } : {}),
+              },
+            }
+          : {}),
+        identities: Object.fromEntries(
+          Object.entries(org.users).map(([name, u]) => [name, { mspDir: rel(u.mspDir) }]),
+        ),
+      };
+    }),
+    orderers: ordererOrgs(info.material).flatMap((org) =>
+      org.orderers.map((node) => ({
+        name: node.name,
+        mspId: org.mspId,
+        endpoint: info.ordererAddress,
+        hostAlias: node.name,
+        ...(info.tls ? { tlsCaCertPath: tlsCaCertPath(org) } : {}),
+      })),
+    ),
   };
   const file = path.join(dataDir, 'network.json');
   await fs.writeFile(`${file}.tmp`, JSON.stringify(profile, null, 2));
