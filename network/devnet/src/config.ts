@@ -17,6 +17,8 @@ export interface DevnetPorts {
   readonly orderer: number;
   /** By peer host name, e.g. `peer0.org1.example.com`. */
   readonly peers: Readonly<Record<string, number>>;
+  /** Fabric CA REST services by MSP ID (test-network: ca_org1 7054, ca_org2 8054). */
+  readonly cas?: Readonly<Record<string, number>>;
 }
 
 export interface DevnetOptions {
@@ -35,7 +37,7 @@ export interface DevnetOptions {
   /**
    * TLS on the peer and orderer endpoints, with certificates from each organisation's TLS CA (default on,
    * as on a production network). `mutual` also requires clients to present a certificate from one of
-   * the organisations' TLS CAs.
+   * the organisations' TLS CAs. The CAs serve HTTPS when TLS is on.
    */
   readonly tls?: boolean | { readonly mutual: boolean };
   readonly log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void;
@@ -45,6 +47,7 @@ export const DEFAULT_CHANNEL = 'supplychain';
 export const DEFAULT_PORTS: DevnetPorts = {
   orderer: 7050,
   peers: { 'peer0.org1.example.com': 7051, 'peer1.org1.example.com': 8051, 'peer0.org2.example.com': 9051 },
+  cas: { Org1MSP: 7054, Org2MSP: 8054 },
 };
 
 /**

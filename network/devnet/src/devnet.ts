@@ -11,7 +11,9 @@ import {
   DEFAULT_TOPOLOGY,
   tlsCaCertFileName,
 } from './crypto';
+import { CertificateAuthority } from './crypto';
 import type { CryptoMaterial, NodeIdentity, OrgMaterial } from './crypto';
+import { startCaServer } from './ca';
 import { buildGenesisBlock, parseConfigBlock, signaturePolicyFromString } from './channel';
 import { ChannelLedger } from './ledger/ledger';
 import { blockHeaderHash } from './ledger/blockhash';
@@ -51,6 +53,16 @@ export interface PeerInfo {
   readonly tlsCaCertPem: string;
 }
 
+export interface DevnetCa {
+  readonly mspId: string;
+  readonly url: string;
+  readonly caName: string;
+  readonly bootstrapFile: string;
+  readonly bootstrap: { readonly enrollmentID: string; readonly enrollmentSecret: string };
+  /** The TLS CA a client trusts to reach the CA over HTTPS. */
+  readonly tlsCaCertPem: string;
+}
+
 export interface Devnet {
   readonly dataDir: string;
   readonly channelId: string;
@@ -59,6 +71,8 @@ export interface Devnet {
   readonly ordererAddress: string;
   /** Whether the peer and orderer endpoints speak TLS, and whether they require client certificates. */
   readonly tls: { readonly enabled: boolean; readonly mutual: boolean };
+  /** The organisations' Fabric CA services; the bootstrap admin's credentials are in `bootstrapFile`. */
+  readonly cas: readonly DevnetCa[];
   /** Ledger height of the channel. */
   readonly height: number;
   /** Runs another fabric-contract-api package as a chaincode and records it in the data directory. */
@@ -127,6 +141,21 @@ async function start(options: DevnetOptions, cleanup: (() => Promise<void>)[]): 
     await ledger.commitBlock(genesis);
     log('info', `created channel ${channelId} (block 0)`);
   }
+  const tls = options.tls ?? true;
+  // One Fabric CA per peer organisation, as in the test-network; HTTPS from the org's TLS CA when TLS is on.
+  const cas = await Promise.all(
+    peerOrgs(material).map(async (org) => {
+      const ca = await startCaServer({
+        org,
+        dataDir,
+        host: HOST,
+        port: ports.cas?.[org.mspId] ?? 0,
+        tls: tls === false ? undefined : await caTlsCertificate(org),
+      });
+      cleanup.push(() => ca.stop());
+      return ca;
+    }),
+  );
   const config = parseConfigBlock(await ledger.getBlock(0));
   const fromConfig = batchFromConfig(config);
   const batchSize: BatchSize = { ...fromConfig.batchSize, ...options.batchSize };
@@ -137,13 +166,14 @@ async function start(options: DevnetOptions, cleanup: (() => Promise<void>)[]): 
     ledger,
     config,
     chaincodes: new Map(),
+    // Certificates revoked at an organisation's CA are refused by every peer and the orderer at once.
+    isRevoked: (serialHex, mspId) => cas.some((ca) => ca.isRevoked(serialHex, mspId)),
     onCommitError: (err) => log('error', `commit failed: ${err.message}`),
   });
 
   const ordererNode = ordererOrgs(material)[0]?.orderers[0];
   if (!ordererNode) throw new Error('crypto material has no orderer node');
   const ordererIdentity = identityOf(ordererNode);
-  const tls = options.tls ?? true;
   const orderer = new Orderer(ordererIdentity);
   const lastBlock = await ledger.getBlock(ledger.height - 1);
   orderer.addChannel({
@@ -288,6 +318,7 @@ async function start(options: DevnetOptions, cleanup: (() => Promise<void>)[]): 
       ...(r.definition.endorsementPolicy ? { endorsementPolicy: r.definition.endorsementPolicyText } : {}),
     })),
     tls: tls !== false,
+    cas: Object.fromEntries(cas.map((ca) => [ca.mspId, { url: ca.url, caName: ca.caName }])),
   });
   await writeProfile(dataDir, profileInfo());
   await fs.writeFile(path.join(dataDir, 'devnet.pid'), String(process.pid));
@@ -304,6 +335,14 @@ async function start(options: DevnetOptions, cleanup: (() => Promise<void>)[]): 
     peers,
     ordererAddress,
     tls: { enabled: tls !== false, mutual: typeof tls === 'object' && tls.mutual },
+    cas: cas.map((ca) => ({
+      mspId: ca.mspId,
+      url: ca.url,
+      caName: ca.caName,
+      bootstrapFile: ca.bootstrapFile,
+      bootstrap: ca.bootstrap,
+      tlsCaCertPem: material.orgs.find((o) => o.mspId === ca.mspId)?.tlsCaCertPem ?? '',
+    })),
     get height() {
       return ledger.height;
     },
@@ -339,6 +378,7 @@ async function start(options: DevnetOptions, cleanup: (() => Promise<void>)[]): 
         await Promise.all([...r.processes.values()].map((p) => p.stop()));
       }
       runtime.close();
+      await Promise.all(cas.map((ca) => ca.stop()));
       await ledger.close();
       await fs.rm(path.join(dataDir, 'devnet.pid'), { force: true });
     },
@@ -371,11 +411,20 @@ async function startServers(
   return servers;
 }
 
+/** The CA's HTTPS certificate, issued by the organisation's TLS CA like the peers' (ca.<domain>, localhost). */
+async function caTlsCertificate(org: OrgMaterial): Promise<{ certPem: string; keyPem: string }> {
+  const tlsCa = await CertificateAuthority.fromPem(org.tlsCaCertPem, org.tlsCaKeyPem);
+  const host = `ca.${org.domain}`;
+  return tlsCa.issue({ commonName: host, tls: true, subjectAltNames: [host, 'localhost', '127.0.0.1'] });
+}
+
 async function resolvePorts(ports: DevnetOptions['ports']): Promise<DevnetPorts> {
   if (ports === 'random') {
     const peers: Record<string, number> = {};
     for (const name of Object.keys(DEFAULT_PORTS.peers)) peers[name] = await freePort();
-    return { orderer: await freePort(), peers };
+    const cas: Record<string, number> = {};
+    for (const mspId of Object.keys(DEFAULT_PORTS.cas ?? {})) cas[mspId] = await freePort();
+    return { orderer: await freePort(), peers, cas };
   }
   return ports ?? DEFAULT_PORTS;
 }
