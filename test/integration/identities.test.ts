@@ -84,6 +84,26 @@ void describe('identities from the devnet CA', () => {
     assert.equal(enrollmentId.value, 'buyer1');
   });
 
+  void test('a transaction endorsed before its creator was revoked is refused by the orderer', async () => {
+    const info = devnet.cas.find((c) => c.mspId === 'Org1MSP');
+    assert.ok(info);
+    const secret = await ca.register(
+      { enrollmentID: 'seller9', affiliation: 'org1', role: 'client', maxEnrollments: -1 },
+      admin,
+    );
+    const seller = connectAs(await enroll('seller9', secret));
+    try {
+      const endorsed = await seller.contract.newProposal('put', { arguments: ['ca-late', 'v'] }).endorse();
+      await ca.revoke({ enrollmentID: 'seller9', reason: 'keyCompromise' }, admin);
+      await assert.rejects(endorsed.submit(), (err: Error) => {
+        assert.match(err.message, /FORBIDDEN|revoked/i);
+        return true;
+      });
+    } finally {
+      seller.close();
+    }
+  });
+
   void test('after revocation at the CA the identity is refused with a clear error and nothing is written', async () => {
     const heightBefore = devnet.height;
     await ca.revoke({ enrollmentID: 'buyer1', reason: 'keyCompromise' }, admin);
