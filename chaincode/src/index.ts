@@ -2,6 +2,9 @@
 // starts every contract listed in `contracts`. Contracts are deterministic: time comes from the
 // transaction timestamp, identity from the signed proposal, never from the clock or randomness.
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { NegotiationContract } from './negotiation.contract';
+import { OrderContract } from './order.contract';
+import { ReputationContract } from './reputation.contract';
 
 /** The transaction timestamp as an ISO-8601 string with nanosecond precision (deterministic). */
 export function txTimestampIso(ctx: Context): string {
@@ -32,4 +35,9 @@ export class SystemContract extends Contract {
   }
 }
 
-export const contracts: (typeof Contract)[] = [SystemContract];
+export const contracts: (typeof Contract)[] = [
+  SystemContract,
+  NegotiationContract,
+  OrderContract,
+  ReputationContract,
+];
