@@ -1,0 +1,144 @@
+// The project's contracts (chaincode/) deployed on the devnet under the channel's MAJORITY endorsement
+// policy and driven through @hyperledger/fabric-gateway by a buyer in Org1 and a supplier in Org2: the
+// seed's Figure 20 offer and Figure 21 counter-offer, acceptance creating the order, its progress to
+// closure, ratings, and the denials a third party meets.
+
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { EndorseError, GatewayError } from '@hyperledger/fabric-gateway';
+import type { Devnet } from '../../network/devnet/src/devnet';
+import { connectClient, removeDir, REPO_ROOT, startTestDevnet, utf8, type Client } from './helpers';
+
+const CHAINCODE = { name: 'manusquare', path: path.join(REPO_ROOT, 'chaincode') };
+const NEG_ID = 'rfq-figure-20';
+
+function json<T>(bytes: Uint8Array): T {
+  return JSON.parse(utf8(bytes)) as T;
+}
+
+/** The chaincode's own message, as the gateway reports it for an endorsement or evaluation failure. */
+function chaincodeMessage(err: unknown): string {
+  if (err instanceof GatewayError || err instanceof EndorseError) {
+    return [err.message, ...err.details.map((d) => d.message)].join(' | ');
+  }
+  return String(err);
+}
+
+void describe('marketplace contracts on the devnet', () => {
+  let devnet: Devnet;
+  let buyer: Client;
+  let supplier: Client;
+  let outsider: Client;
+
+  before(async () => {
+    devnet = await startTestDevnet({ chaincodes: [CHAINCODE] });
+    buyer = connectClient(devnet, { mspId: 'Org1MSP', chaincode: CHAINCODE.name });
+    supplier = connectClient(devnet, { mspId: 'Org2MSP', chaincode: CHAINCODE.name });
+    outsider = connectClient(devnet, { mspId: 'Org1MSP', user: 'Admin', chaincode: CHAINCODE.name });
+  });
+
+  after(async () => {
+    for (const c of [buyer, supplier, outsider]) c?.close();
+    if (devnet) {
+      await devnet.stop();
+      await removeDir(devnet.dataDir);
+    }
+  });
+
+  const supplierParty = 'Org2MSP:User1@org2.example.com';
+
+  void test('the buyer sends the Figure 20 offer and the supplier sees it; a third party cannot read it', async () => {
+    const offer = {
+      id: NEG_ID,
+      item: 'Stainless Steel Cutting',
+      price: '20',
+      quantity: '200',
+      currency: 'USD',
+      conditions: [{ field: 'humidity', min: '0', max: '10' }],
+      targetParty: supplierParty,
+    };
+    await buyer.contract.submitTransaction('negotiation:createOffer', JSON.stringify(offer));
+    const seen = json<{ status: string; rounds: unknown[] }>(
+      await supplier.contract.evaluateTransaction('negotiation:getNegotiation', NEG_ID),
+    );
+    assert.equal(seen.rounds.length, 1);
+    await assert.rejects(
+      outsider.contract.evaluateTransaction('negotiation:getNegotiation', NEG_ID),
+      (err) => {
+        assert.match(
+          chaincodeMessage(err),
+          /not a party|not one of the parties|may not|only the two parties/i,
+        );
+        return true;
+      },
+    );
+  });
+
+  void test('the buyer cannot answer its own offer; the supplier counters with Figure 21', async () => {
+    const counter = {
+      id: NEG_ID,
+      changes: { fields: [{ field: 'price', newValue: '30' }], conditions: [], removedConditions: [] },
+      note: 'this price is low for me. how about this deal?',
+    };
+    await assert.rejects(
+      buyer.contract.submitTransaction('negotiation:counterOffer', NEG_ID, JSON.stringify(counter)),
+      (err) => {
+        assert.match(chaincodeMessage(err), /own/i);
+        return true;
+      },
+    );
+    await supplier.contract.submitTransaction('negotiation:counterOffer', NEG_ID, JSON.stringify(counter));
+    const after2 = json<{ rounds: unknown[]; terms?: { price: string } }>(
+      await buyer.contract.evaluateTransaction('negotiation:getNegotiation', NEG_ID),
+    );
+    assert.equal(after2.rounds.length, 2);
+  });
+
+  void test('the buyer accepts, the order follows the agreed terms to closure, and both parties rate', async () => {
+    await buyer.contract.submitTransaction('negotiation:accept', NEG_ID);
+    const order = json<{ status: string; price?: string; terms?: { price: string } }>(
+      await supplier.contract.evaluateTransaction('order:getOrder', NEG_ID),
+    );
+    assert.equal(order.status, 'CREATED');
+    assert.match(JSON.stringify(order), /"30"/, 'the order holds the counter-offered price');
+    await supplier.contract.submitTransaction(
+      'order:reportProgress',
+      NEG_ID,
+      JSON.stringify({ status: 'MATERIAL_RECEIVED' }),
+    );
+    await supplier.contract.submitTransaction(
+      'order:reportProgress',
+      NEG_ID,
+      JSON.stringify({ status: 'IN_PRODUCTION', percentage: 50 }),
+    );
+    await supplier.contract.submitTransaction(
+      'order:reportProgress',
+      NEG_ID,
+      JSON.stringify({ status: 'SHIPPED' }),
+    );
+    await assert.rejects(supplier.contract.submitTransaction('order:closeOrder', NEG_ID), (err) => {
+      assert.match(chaincodeMessage(err), /customer/i);
+      return true;
+    });
+    await buyer.contract.submitTransaction('order:confirmDelivery', NEG_ID);
+    await buyer.contract.submitTransaction('order:closeOrder', NEG_ID);
+    await buyer.contract.submitTransaction(
+      'reputation:rate',
+      JSON.stringify({ orderId: NEG_ID, score: 5, comment: 'on time' }),
+    );
+    await supplier.contract.submitTransaction(
+      'reputation:rate',
+      JSON.stringify({ orderId: NEG_ID, score: 4 }),
+    );
+    const reputation = json<{ count: number; average: number }>(
+      await outsider.contract.evaluateTransaction('reputation:getReputation', supplierParty),
+    );
+    assert.equal(reputation.count, 1);
+    assert.equal(reputation.average, 5);
+    const history = json<unknown[]>(
+      await buyer.contract.evaluateTransaction('order:getOrderHistory', NEG_ID),
+    );
+    assert.ok(history.length >= 6, `the order's history has every step (${history.length})`);
+  });
+});
