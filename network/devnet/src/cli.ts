@@ -66,6 +66,9 @@ async function up(
     `  tls        ${devnet.tls.enabled ? (devnet.tls.mutual ? 'mutual' : 'on') : 'off'}`,
     ...devnet.peers.map((p) => `  peer       ${p.name.padEnd(24)} ${p.address}  (${p.mspId})`),
     `  orderer    ${'orderer.example.com'.padEnd(24)} ${devnet.ordererAddress}`,
+    ...devnet.cas.map(
+      (ca) => `  ca         ${ca.caName.padEnd(24)} ${ca.url}  (${ca.mspId}; admin in ${ca.bootstrapFile})`,
+    ),
     `  profile    ${path.join(devnet.dataDir, 'network.json')}`,
     `  identities ${path.join(devnet.dataDir, 'organizations')}`,
     'Press Ctrl+C to stop.',
