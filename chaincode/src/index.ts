@@ -5,6 +5,9 @@ import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-a
 import { NegotiationContract } from './negotiation.contract';
 import { OrderContract } from './order.contract';
 import { ReputationContract } from './reputation.contract';
+import { ShipmentContract } from './shipment.contract';
+import { ReadingContract } from './reading.contract';
+import { DeviceContract } from './device.contract';
 
 /** The transaction timestamp as an ISO-8601 string with nanosecond precision (deterministic). */
 export function txTimestampIso(ctx: Context): string {
@@ -40,4 +43,7 @@ export const contracts: (typeof Contract)[] = [
   NegotiationContract,
   OrderContract,
   ReputationContract,
+  ShipmentContract,
+  ReadingContract,
+  DeviceContract,
 ];
