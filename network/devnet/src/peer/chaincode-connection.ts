@@ -336,8 +336,9 @@ export class ChaincodeConnection {
       if (!resp.getHasMore()) pending.iterators.delete(id);
       return resp.serializeBinary();
     }
-    let limit = QUERY_BATCH;
-    if (it.pageSize !== undefined) limit = Math.min(limit, it.pageSize - it.returned);
+    // A paginated query answers with its whole page at once: fabric-shim reads the page's metadata (the
+    // bookmark) from the first response only.
+    const limit = it.pageSize !== undefined ? it.pageSize - it.returned : QUERY_BATCH;
     const { results, more } = limit > 0 ? await it.scan.next(limit) : { results: [], more: true };
     it.returned += results.length;
     resp.setResultsList(

@@ -200,6 +200,12 @@ export class RangeScan {
       this.#record.reads.push({ key: item.key, version: item.version });
       results.push({ key: item.key, value: item.value });
     }
+    // "More" must mean at least one more result: the shim asks for the next batch and reads its first entry.
+    if ((await this.peekKey()) === undefined) {
+      this.#record.exhausted = true;
+      await this.close();
+      return { results, more: false };
+    }
     return { results, more: true };
   }
 
