@@ -8,6 +8,8 @@ import { ReputationContract } from './reputation.contract';
 import { ShipmentContract } from './shipment.contract';
 import { ReadingContract } from './reading.contract';
 import { DeviceContract } from './device.contract';
+import { IdeaContract } from './idea.contract';
+import { CertificationContract } from './certification.contract';
 
 /** The transaction timestamp as an ISO-8601 string with nanosecond precision (deterministic). */
 export function txTimestampIso(ctx: Context): string {
@@ -46,4 +48,6 @@ export const contracts: (typeof Contract)[] = [
   ShipmentContract,
   ReadingContract,
   DeviceContract,
+  IdeaContract,
+  CertificationContract,
 ];
