@@ -141,4 +141,50 @@ void describe('marketplace contracts on the devnet', () => {
     );
     assert.ok(history.length >= 6, `the order's history has every step (${history.length})`);
   });
+  void test('an idea records who contributed what and when; shares follow the contributions', async () => {
+    const hash = (c: string): string => c.repeat(64);
+    await buyer.contract.submitTransaction(
+      'idea:registerIdea',
+      JSON.stringify({ id: 'idea-1', title: 'Laser-cut brackets', contentHash: hash('a') }),
+    );
+    await supplier.contract.submitTransaction(
+      'idea:contribute',
+      'idea-1',
+      JSON.stringify({ id: 'c-1', contentHash: hash('b'), description: 'thinner sheet' }),
+    );
+    const idea = json<{
+      shares: { party: string; share: number }[];
+      contributions: { contributor: string }[];
+    }>(await outsider.contract.evaluateTransaction('idea:getIdea', 'idea-1'));
+    assert.equal(idea.contributions.length, 1);
+    assert.equal(idea.contributions[0]?.contributor, supplierParty);
+    assert.deepEqual(
+      idea.shares.map((s) => s.share),
+      [0.5, 0.5],
+    );
+  });
+
+  void test('certified manufacturing data verifies its hash and names who certified it', async () => {
+    const sha = 'c'.repeat(64);
+    await supplier.contract.submitTransaction(
+      'certification:certifyData',
+      JSON.stringify({
+        id: 'run-7',
+        sha256: sha,
+        machine: 'laser-3',
+        periodStart: '2026-11-01T00:00:00Z',
+        periodEnd: '2026-11-02T00:00:00Z',
+        kpis: { energyKwh: 120.5, co2eKg: 31 },
+      }),
+    );
+    const ok = json<{ match: boolean; certifiedBy: string }>(
+      await buyer.contract.evaluateTransaction('certification:verifyHash', 'run-7', sha),
+    );
+    assert.equal(ok.match, true);
+    assert.equal(ok.certifiedBy, supplierParty);
+    const bad = json<{ match: boolean }>(
+      await buyer.contract.evaluateTransaction('certification:verifyHash', 'run-7', 'd'.repeat(64)),
+    );
+    assert.equal(bad.match, false);
+  });
 });
