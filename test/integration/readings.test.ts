@@ -31,6 +31,7 @@ void describe('readings from many devices on the devnet', () => {
   let buyer: Client;
   let supplier: Client;
   const devices: Client[] = [];
+  let unbound: Client;
 
   before(async () => {
     devnet = await startTestDevnet({ chaincodes: [CHAINCODE] });
@@ -74,6 +75,7 @@ void describe('readings from many devices on the devnet', () => {
     };
     const orgAdmin = await enrolled('logistics-admin', 'admin');
     for (let i = 0; i < DEVICES; i++) devices.push(await enrolled(`dev-${i}`, 'device'));
+    unbound = await enrolled('dev-unbound', 'device');
 
     // A negotiated order with the seed's humidity condition, and a shipment the 20 devices report for.
     const supplierParty = 'Org2MSP:User1@org2.example.com';
@@ -96,6 +98,11 @@ void describe('readings from many devices on the devnet', () => {
         JSON.stringify({ id: `dev-${i}`, enrollmentId: `dev-${i}`, kind: 'sensor' }),
       );
     }
+    // A registered device that the shipment does not list.
+    await orgAdmin.contract.submitTransaction(
+      'device:registerDevice',
+      JSON.stringify({ id: 'dev-unbound', enrollmentId: 'dev-unbound', kind: 'sensor' }),
+    );
     orgAdmin.close();
     await supplier.contract.submitTransaction(
       'shipment:createShipment',
@@ -113,7 +120,7 @@ void describe('readings from many devices on the devnet', () => {
   });
 
   after(async () => {
-    for (const c of [buyer, supplier, ...devices]) c?.close();
+    for (const c of [buyer, supplier, unbound, ...devices]) c?.close();
     if (devnet) {
       await devnet.stop();
       await removeDir(devnet.dataDir);
@@ -188,5 +195,46 @@ void describe('readings from many devices on the devnet', () => {
     } finally {
       events.close();
     }
+  });
+  void test('a registered device not bound to the shipment is refused and nothing is recorded', async () => {
+    const before = JSON.parse(
+      utf8(await supplier.contract.evaluateTransaction('reading:getShipmentSummary', SHIPMENT)),
+    ) as { count: number };
+    await assert.rejects(
+      unbound.contract.submitTransaction(
+        'reading:recordReading',
+        JSON.stringify({ ...readingOf(0, 7000), deviceId: 'dev-unbound' }),
+      ),
+      (err: Error & { details?: { message: string }[] }) => {
+        assert.match(
+          [err.message, ...(err.details ?? []).map((d) => d.message)].join(' | '),
+          /not bound|not allowed|not listed|may not report/i,
+        );
+        return true;
+      },
+    );
+    const afterRefusal = JSON.parse(
+      utf8(await supplier.contract.evaluateTransaction('reading:getShipmentSummary', SHIPMENT)),
+    ) as { count: number };
+    assert.equal(afterRefusal.count, before.count);
+  });
+
+  void test('custody passes from sender to receiver, who confirms delivery; provenance shows the whole chain', async () => {
+    await supplier.contract.submitTransaction(
+      'shipment:transferCustody',
+      SHIPMENT,
+      'Org1MSP:User1@org1.example.com',
+      'Chiasso border',
+    );
+    await assert.rejects(supplier.contract.submitTransaction('shipment:confirmDelivery', SHIPMENT));
+    await buyer.contract.submitTransaction('shipment:confirmDelivery', SHIPMENT);
+    const provenance = JSON.parse(
+      utf8(await buyer.contract.evaluateTransaction('shipment:getProvenance', 'QR-0001')),
+    ) as {
+      records: { type: string }[];
+    };
+    const types = provenance.records.map((r) => r.type);
+    assert.ok(types.length >= 3, `provenance records: ${types.join(', ')}`);
+    assert.equal(types[0], 'Created');
   });
 });
