@@ -187,4 +187,73 @@ void describe('marketplace contracts on the devnet', () => {
     );
     assert.equal(bad.match, false);
   });
+  void test("invalid input gets the chaincode's precise message through the gateway and writes nothing", async () => {
+    const offer = (overrides: Record<string, unknown>): string =>
+      JSON.stringify({
+        id: 'bad-offer',
+        item: 'Bolts',
+        price: '2',
+        quantity: '10',
+        currency: 'EUR',
+        conditions: [],
+        targetParty: supplierParty,
+        ...overrides,
+      });
+    const cases: [string, () => Promise<Uint8Array>, string][] = [
+      [
+        'zero price',
+        () => buyer.contract.submitTransaction('negotiation:createOffer', offer({ price: '0' })),
+        'price must be a positive decimal',
+      ],
+      [
+        'fractional quantity',
+        () => buyer.contract.submitTransaction('negotiation:createOffer', offer({ quantity: 1.5 })),
+        'quantity must be a positive integer',
+      ],
+      [
+        'unknown field',
+        () => buyer.contract.submitTransaction('negotiation:createOffer', offer({ colour: 'red' })),
+        "offer has unknown field 'colour'",
+      ],
+      [
+        'malformed JSON',
+        () => buyer.contract.submitTransaction('negotiation:createOffer', '{'),
+        'offer must be a JSON object',
+      ],
+      [
+        'bad content hash',
+        () =>
+          buyer.contract.submitTransaction(
+            'idea:registerIdea',
+            JSON.stringify({ id: 'idea-bad', title: 'x', contentHash: 'abc' }),
+          ),
+        'contentHash must be 64 hexadecimal characters',
+      ],
+      [
+        'bad sha256',
+        () =>
+          supplier.contract.submitTransaction(
+            'certification:certifyData',
+            JSON.stringify({
+              id: 'run-bad',
+              sha256: 'zz',
+              machine: 'm',
+              periodStart: '2026-11-01T00:00:00Z',
+              periodEnd: '2026-11-02T00:00:00Z',
+              kpis: {},
+            }),
+          ),
+        'sha256 must be 64 hexadecimal characters',
+      ],
+    ];
+    const heightBefore = devnet.height;
+    for (const [name, call, message] of cases) {
+      await assert.rejects(call(), (err) => {
+        assert.ok(chaincodeMessage(err).includes(message), `${name}: ${chaincodeMessage(err)}`);
+        return true;
+      });
+    }
+    assert.equal(devnet.height, heightBefore, 'no transaction was ordered');
+    await assert.rejects(buyer.contract.evaluateTransaction('negotiation:getNegotiation', 'bad-offer'));
+  });
 });

@@ -237,4 +237,33 @@ void describe('readings from many devices on the devnet', () => {
     assert.ok(types.length >= 3, `provenance records: ${types.join(', ')}`);
     assert.equal(types[0], 'Created');
   });
+  void test("invalid readings get the chaincode's precise message through the gateway and record nothing", async () => {
+    const device = devices[2];
+    assert.ok(device);
+    const before = JSON.parse(
+      utf8(await supplier.contract.evaluateTransaction('reading:getShipmentSummary', SHIPMENT)),
+    ) as { count: number };
+    const cases: [Record<string, unknown>, string][] = [
+      [{ ...readingOf(2, 9001), humidity: 'wet' }, 'humidity must be a number'],
+      [{ ...readingOf(2, 9002), sequence: -1 }, 'sequence must be a non-negative integer'],
+      [
+        { ...readingOf(2, 9003), location: { lat: 91, lon: 0 } },
+        'location.lat must be a number from -90 to 90',
+      ],
+    ];
+    for (const [input, message] of cases) {
+      await assert.rejects(
+        device.contract.submitTransaction('reading:recordReading', JSON.stringify(input)),
+        (err: Error & { details?: { message: string }[] }) => {
+          const text = [err.message, ...(err.details ?? []).map((d) => d.message)].join(' | ');
+          assert.ok(text.includes(message), text);
+          return true;
+        },
+      );
+    }
+    const afterRefusals = JSON.parse(
+      utf8(await supplier.contract.evaluateTransaction('reading:getShipmentSummary', SHIPMENT)),
+    ) as { count: number };
+    assert.equal(afterRefusals.count, before.count);
+  });
 });
