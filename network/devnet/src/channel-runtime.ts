@@ -1,4 +1,4 @@
-import { common, msp as mspProtos, peer } from './protos';
+import { common, msp as mspProtos } from './protos';
 import type { ChannelView, ParsedBlock } from './gateway/channel-view';
 import type { ChannelAccess, SignedData } from './peer/access';
 import type { ChaincodeDefinition } from './peer/channel';
@@ -283,5 +283,3 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
     this.#unsubscribe();
   }
 }
-
-export { peer };

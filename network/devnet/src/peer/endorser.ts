@@ -1,10 +1,6 @@
 import { peer } from '../protos';
 import { computeTxId, proposalHash, timestampNow, unpackProposal, type UnpackedProposal } from '../protoutil';
-import {
-  ChaincodeUnavailableError,
-  ERROR_STREAM_TERMINATED,
-  type ChaincodeInvocation,
-} from './chaincode-connection';
+import { ChaincodeUnavailableError, type ChaincodeInvocation } from './chaincode-connection';
 import type { ChaincodeConnections, ChannelServices } from './channel';
 import type { SigningIdentity } from './signer';
 import { TxSimulator } from './simulator';
@@ -186,5 +182,3 @@ function errorResponse(status: number, message: string): peer.ProposalResponse {
   response.setResponse(r);
   return response;
 }
-
-export { ERROR_STREAM_TERMINATED };
