@@ -10,15 +10,7 @@ import { ReadingContract } from './reading.contract';
 import { DeviceContract } from './device.contract';
 import { IdeaContract } from './idea.contract';
 import { CertificationContract } from './certification.contract';
-
-/** The transaction timestamp as an ISO-8601 string with nanosecond precision (deterministic). */
-export function txTimestampIso(ctx: Context): string {
-  const ts = ctx.stub.getTxTimestamp();
-  const seconds = Number(ts.seconds.toString());
-  const nanos = ts.nanos;
-  const base = new Date(seconds * 1000).toISOString().slice(0, 19);
-  return `${base}.${String(nanos).padStart(9, '0')}Z`;
-}
+import { txTime } from './util/time';
 
 @Info({ title: 'SystemContract', description: 'Liveness and identity check for the deployed chaincode' })
 export class SystemContract extends Contract {
@@ -34,7 +26,7 @@ export class SystemContract extends Contract {
       JSON.stringify({
         mspId: ctx.clientIdentity.getMSPID(),
         txId: ctx.stub.getTxID(),
-        timestamp: txTimestampIso(ctx),
+        timestamp: txTime(ctx),
       }),
     );
   }

@@ -1,8 +1,7 @@
 /** The committed-state view the endorser simulates against; the channel ledger implements it. */
-export interface Version {
-  readonly blockNum: number;
-  readonly txNum: number;
-}
+import type { Version } from '../ledger/types';
+
+export type { Version };
 
 export interface VersionedValue {
   readonly value: Uint8Array;
