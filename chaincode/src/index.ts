@@ -10,7 +10,22 @@ import { ReadingContract } from './reading.contract';
 import { DeviceContract } from './device.contract';
 import { IdeaContract } from './idea.contract';
 import { CertificationContract } from './certification.contract';
-import { txTime } from './util/time';
+import { txTime, timestampIso } from './util/time';
+import { stableStringify } from './util/stable';
+import { requireId } from './util/validate';
+
+/** Entities with a history, by kind: their composite-key object type and the contract whose getMany decides who may read them. */
+const HISTORY_KINDS: Record<
+  string,
+  { objectType: string; reader: () => { getMany(ctx: Context, ids: string): Promise<string> } }
+> = {
+  negotiation: { objectType: 'negotiation', reader: () => new NegotiationContract() },
+  order: { objectType: 'order', reader: () => new OrderContract() },
+  shipment: { objectType: 'shipment', reader: () => new ShipmentContract() },
+  device: { objectType: 'device', reader: () => new DeviceContract() },
+  idea: { objectType: 'idea', reader: () => new IdeaContract() },
+  certification: { objectType: 'certification', reader: () => new CertificationContract() },
+};
 
 @Info({ title: 'SystemContract', description: 'Liveness and identity check for the deployed chaincode' })
 export class SystemContract extends Contract {
@@ -29,6 +44,34 @@ export class SystemContract extends Contract {
         timestamp: txTime(ctx),
       }),
     );
+  }
+
+  /**
+   * Every committed version of an entity, oldest first: {txId, timestamp, isDelete, value}. Readable by
+   * whoever may read the entity itself (the owning contract's getMany decides).
+   */
+  @Transaction(false)
+  @Returns('string')
+  public async getHistory(ctx: Context, kind: string, id: string): Promise<string> {
+    const spec = Object.prototype.hasOwnProperty.call(HISTORY_KINDS, kind) ? HISTORY_KINDS[kind] : undefined;
+    if (!spec) throw new Error(`kind must be one of ${Object.keys(HISTORY_KINDS).join(', ')}`);
+    requireId(id, 'id');
+    const [current] = JSON.parse(await spec.reader().getMany(ctx, JSON.stringify([id]))) as unknown[];
+    if (current === null || current === undefined)
+      throw new Error(`${kind} ${id} does not exist or is not readable by the caller`);
+    const out: { txId: string; timestamp: string; isDelete: boolean; value: unknown }[] = [];
+    for await (const mod of ctx.stub.getHistoryForKey(ctx.stub.createCompositeKey(spec.objectType, [id]))) {
+      const text = Buffer.from(mod.value).toString('utf8');
+      out.push({
+        txId: mod.txId,
+        timestamp: timestampIso(mod.timestamp),
+        isDelete: mod.isDelete,
+        value: mod.isDelete || text === '' ? null : (JSON.parse(text) as unknown),
+      });
+    }
+    // Fabric's history database answers newest first (commit order reversed); clients read it forwards.
+    out.reverse();
+    return stableStringify(out);
   }
 }
 

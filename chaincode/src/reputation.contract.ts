@@ -145,6 +145,19 @@ export class ReputationContract extends Contract {
   @Transaction(false)
   @Returns('string')
   public async getReputation(ctx: Context, partyId: string): Promise<string> {
+    return stableStringify(await this.reputationOf(ctx, partyId));
+  }
+
+  /** Batch read of reputations: JSON array of up to 100 party ids; the same order, one reputation each. */
+  @Transaction(false)
+  @Returns('string')
+  public async getReputations(ctx: Context, partyIdsJson: string): Promise<string> {
+    const out: Reputation[] = [];
+    for (const partyId of parseIdList(partyIdsJson)) out.push(await this.reputationOf(ctx, partyId));
+    return stableStringify(out);
+  }
+
+  private async reputationOf(ctx: Context, partyId: string): Promise<Reputation> {
     if (!isPartyId(partyId)) throw new Error('partyId must be a party id of the form <mspId>:<enrollmentId>');
     const ratings: Rating[] = [];
     for await (const kv of ctx.stub.getStateByPartialCompositeKey(RATING, [partyId])) {
@@ -161,7 +174,7 @@ export class ReputationContract extends Contract {
       average: ratings.length === 0 ? null : Math.round((sum / ratings.length) * 100) / 100,
       ratings,
     });
-    return stableStringify(rep);
+    return rep;
   }
 
   /**

@@ -40,6 +40,19 @@ void describe('reputation', () => {
     assert.equal(repAlice['count'], 1);
     assert.equal(repAlice['average'], 5);
     const none = (await call(ledger, carol, (ctx) => reputation.getReputation(ctx, CAROL))).value;
+    const batch = (
+      await call<{ partyId: string; count: number }[]>(ledger, carol, (ctx) =>
+        reputation.getReputations(ctx, JSON.stringify([BOB, CAROL])),
+      )
+    ).value;
+    assert.deepEqual(
+      batch.map((r) => [r.partyId, r.count]),
+      [
+        [BOB, 1],
+        [CAROL, 0],
+      ],
+      'getReputations answers each party in order, like getReputation',
+    );
     assert.deepEqual(none, { partyId: CAROL, count: 0, average: null, ratings: [] });
   });
 

@@ -31,6 +31,11 @@ export interface ConnectGatewayOptions {
   readonly timeouts?: Partial<Record<'evaluate' | 'endorse' | 'submit' | 'commitStatus', number>>;
   /** Extra gRPC channel options. */
   readonly grpcOptions?: grpc.ChannelOptions;
+  /**
+   * An open gRPC client to the peer, shared by several identities' gateways (one HTTP/2 connection
+   * instead of one per identity); `close()` then leaves it open for its owner.
+   */
+  readonly client?: grpc.Client;
 }
 
 export interface GatewayConnection {
@@ -49,7 +54,7 @@ const DEFAULT_TIMEOUTS = { evaluate: 15_000, endorse: 15_000, submit: 15_000, co
 export async function connectGateway(options: ConnectGatewayOptions): Promise<GatewayConnection> {
   const { profile, identity } = options;
   const peer = selectPeer(profile, options.mspId ?? identity.mspId, options.peer);
-  const grpcClient = await newGrpcClient(profile, peer, options);
+  const grpcClient = options.client ?? (await newPeerClient(profile, peer, options));
   const signing = signingFor(identity, options.signer ?? 'fast');
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const deadline = (ms: number) => () => ({ deadline: Date.now() + ms });
@@ -77,7 +82,7 @@ export async function connectGateway(options: ConnectGatewayOptions): Promise<Ga
     peer,
     close: () => {
       gateway.close();
-      grpcClient.close();
+      if (!options.client) grpcClient.close();
     },
   };
 }
@@ -100,10 +105,11 @@ export function selectPeer(profile: NetworkProfile, mspId: string, name?: string
   return first;
 }
 
-async function newGrpcClient(
+/** A gRPC client for the peer, with TLS (and the client certificate for mutual TLS) when the profile says so. */
+export async function newPeerClient(
   profile: NetworkProfile,
   peer: PeerProfile,
-  options: ConnectGatewayOptions,
+  options: Pick<ConnectGatewayOptions, 'grpcOptions' | 'tlsClient'> = {},
 ): Promise<grpc.Client> {
   const channelOptions: grpc.ChannelOptions = {
     'grpc.max_receive_message_length': 64 * 1024 * 1024,

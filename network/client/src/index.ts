@@ -23,5 +23,25 @@ export type {
 } from './profile';
 export { loadIdentity, loadProfileIdentity, IdentityError } from './identity';
 export type { ClientIdentity, IdentitySource } from './identity';
-export { connectGateway, selectPeer } from './connect';
+export { connectGateway, newPeerClient, selectPeer } from './connect';
 export type { ConnectGatewayOptions, GatewayConnection } from './connect';
+export { parseBlock, blockHash, blockHeaderBytes } from './blocks';
+export type { ParsedBlock, ParsedTransaction, ParsedWrite, ParsedEvent } from './blocks';
+export { newCaClient, toCaError, CaError } from './ca';
+export type {
+  CaClient,
+  CaClientOptions,
+  CaInfo,
+  CaErrorCode,
+  CaErrorDetail,
+  CaOperation,
+  Enrolment,
+  EnrollRequest,
+  RegisterRequest,
+  RegisteredAttribute,
+  ReenrollRequest,
+  RevokeRequest,
+  RevokedCertificate,
+  AttributeRequest,
+  IdentityType,
+} from './ca';
