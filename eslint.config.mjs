@@ -9,6 +9,7 @@ export default defineConfig(
     '**/dist/**',
     '**/node_modules/**',
     '.devnet/**',
+    '.api/**',
     'chaincode/dist/**',
     'test/fixtures/**/dist/**',
     'test/bench/results/**',
