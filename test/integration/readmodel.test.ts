@@ -57,7 +57,9 @@ async function submit(contract: Contract, fn: string, ...args: string[]): Promis
 /** Every projected row except the wall-clock applied_at columns, for content comparisons. */
 function dump(db: Database.Database): Record<string, unknown[]> {
   const tables = db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'rm\\_%' ESCAPE '\\' ORDER BY name")
+    .prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'rm\\_%' ESCAPE '\\' ORDER BY name",
+    )
     .all() as { name: string }[];
   const out: Record<string, unknown[]> = {};
   for (const { name } of tables) {
@@ -118,7 +120,10 @@ void describe('read model on the devnet', () => {
     const last = await submit(buyer.contract, 'negotiation:accept', 'rm-n1');
     assert.equal(await projector.waitFor(last, 10_000), true);
 
-    const n = readModel.getEntity<{ status: string; customer: string; orderId?: string }>('negotiation', 'rm-n1');
+    const n = readModel.getEntity<{ status: string; customer: string; orderId?: string }>(
+      'negotiation',
+      'rm-n1',
+    );
     assert.equal(n?.status, 'ACCEPTED');
     assert.equal(n?.customer, BUYER);
     assert.deepEqual(
@@ -194,7 +199,9 @@ void describe('read model on the devnet', () => {
     );
     assert.ok(readModel.eventsAfter(undefined, { limit: 1000, party: SUPPLIER }).length >= 4);
     assert.deepEqual(
-      readModel.eventsAfter(undefined, { limit: 1000, names: ['OfferRejected'] }).every((e) => e.name === 'OfferRejected'),
+      readModel
+        .eventsAfter(undefined, { limit: 1000, names: ['OfferRejected'] })
+        .every((e) => e.name === 'OfferRejected'),
       true,
     );
   });

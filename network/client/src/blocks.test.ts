@@ -20,7 +20,7 @@ async function certificate(cn: string, attrs?: Record<string, string>): Promise<
     name: `CN=${cn}, O=Org1`,
     notBefore: new Date(Date.now() - 60_000),
     notAfter: new Date(Date.now() + 3_600_000),
-    keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
+    keys: keys,
     signingAlgorithm: alg,
     extensions,
   });
