@@ -19,6 +19,7 @@ import {
   readBlocks,
   removeDir,
   REPO_ROOT,
+  sleep,
   startTestDevnet,
   type Client,
 } from './helpers';
@@ -225,8 +226,18 @@ void describe('read model on the devnet', () => {
       cas: Object.fromEntries(devnet.cas.map((c) => [c.mspId, Number(new URL(c.url).port)])),
     };
     const dataDir = devnet.dataDir;
-    const errorsBefore = projector.counters().errors;
+    // The devnet's graceful shutdown waits for open Deliver streams, so the projector is stopped first;
+    // restarted while the network is down, it must fail, back off and retry until the network is back.
+    await projector.stop();
     await devnet.stop();
+    const errorsBefore = projector.counters().errors;
+    projector.start();
+    const deadline = Date.now() + 10_000;
+    while (projector.counters().errors < errorsBefore + 2 && Date.now() < deadline) await sleep(50);
+    assert.ok(
+      projector.counters().errors >= errorsBefore + 2,
+      'the projector retried while the devnet was down',
+    );
     devnet = await startTestDevnet({ chaincodes: [CHAINCODE], dataDir, ports });
     const next = await submit(buyer.contract, 'negotiation:createOffer', offer('rm-n3'));
     assert.equal(await projector.waitFor(next, 20_000), true);
