@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import Database from 'better-sqlite3';
@@ -28,6 +28,7 @@ import { bootstrapOrgAdmin } from './auth/users';
 import { Wallet } from './auth/wallet';
 import type { ApiContext, Caller } from './context.type';
 import { ApiError, ErrorCode, unauthenticated } from './errors';
+import { waitForApplied } from './events/applied';
 import type { EventFeed } from './events/event-stream';
 import { GatewayPool } from './fabric/gateway-pool';
 import { TransactionService } from './fabric/transactions';
@@ -380,17 +381,7 @@ async function awaitCommitted(
     if (tx) return { blockNumber: tx.blockNumber, validationCode: tx.validationCode };
     const left = deadline - Date.now();
     if (left <= 0) return undefined;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        off();
-        resolve();
-      }, left);
-      const off = projector.onApplied(() => {
-        clearTimeout(timer);
-        off();
-        resolve();
-      });
-    });
+    await waitForApplied(projector, left);
   }
 }
 
@@ -586,5 +577,3 @@ function send(
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   send(res, status, 'application/json', JSON.stringify(body));
 }
-
-export type { BaseContext };

@@ -10,7 +10,8 @@ import { ReadingContract } from './reading.contract';
 import { DeviceContract } from './device.contract';
 import { IdeaContract } from './idea.contract';
 import { CertificationContract } from './certification.contract';
-import { txTime, timestampIso } from './util/time';
+import { txTime } from './util/time';
+import { historyOf } from './util/history';
 import { stableStringify } from './util/stable';
 import { requireId } from './util/validate';
 
@@ -59,18 +60,7 @@ export class SystemContract extends Contract {
     const [current] = JSON.parse(await spec.reader().getMany(ctx, JSON.stringify([id]))) as unknown[];
     if (current === null || current === undefined)
       throw new Error(`${kind} ${id} does not exist or is not readable by the caller`);
-    const out: { txId: string; timestamp: string; isDelete: boolean; value: unknown }[] = [];
-    for await (const mod of ctx.stub.getHistoryForKey(ctx.stub.createCompositeKey(spec.objectType, [id]))) {
-      const text = Buffer.from(mod.value).toString('utf8');
-      out.push({
-        txId: mod.txId,
-        timestamp: timestampIso(mod.timestamp),
-        isDelete: mod.isDelete,
-        value: mod.isDelete || text === '' ? null : (JSON.parse(text) as unknown),
-      });
-    }
-    // Fabric's history database answers newest first (commit order reversed); clients read it forwards.
-    out.reverse();
+    const out = await historyOf<unknown>(ctx, ctx.stub.createCompositeKey(spec.objectType, [id]));
     return stableStringify(out);
   }
 }

@@ -12,8 +12,9 @@ import {
   writeOrder,
 } from './order.type';
 import { callerOf } from './util/identity';
-import { fromBytes, stableStringify, toBytes } from './util/stable';
-import { timestampIso, txTime } from './util/time';
+import { stableStringify, toBytes } from './util/stable';
+import { txTime } from './util/time';
+import { historyOf } from './util/history';
 import { optionalText, parseIdList, parseJsonObject, rejectUnknownFields, requireId } from './util/validate';
 
 /** The supplier's next allowed progress steps from each state. */
@@ -122,17 +123,7 @@ export class OrderContract extends Contract {
   @Returns('string')
   public async getOrderHistory(ctx: Context, orderId: string): Promise<string> {
     await this.readForParty(ctx, orderId);
-    const out: { txId: string; timestamp: string; isDelete: boolean; value: Order | null }[] = [];
-    for await (const mod of ctx.stub.getHistoryForKey(orderKey(ctx, orderId))) {
-      out.push({
-        txId: mod.txId,
-        timestamp: timestampIso(mod.timestamp),
-        isDelete: mod.isDelete,
-        value: mod.isDelete || !mod.value || mod.value.length === 0 ? null : fromBytes<Order>(mod.value),
-      });
-    }
-    // Fabric returns history newest first; present it oldest first.
-    out.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
+    const out = await historyOf<Order>(ctx, orderKey(ctx, orderId));
     return stableStringify(out);
   }
 

@@ -212,6 +212,24 @@ void describe('GraphQL API end to end', () => {
     });
     assert.equal(codeOf(reused), 'CONFLICT');
 
+    const concurrent = {
+      input: figure20('rfq-idem-2', supplier.partyId),
+      options: { idempotencyKey: 'k-2' },
+    };
+    const [c1, c2] = await Promise.all([
+      gql(api.url, buyer.apiKey, CreateOfferDocument, concurrent).then(dataOf),
+      gql(api.url, buyer.apiKey, CreateOfferDocument, concurrent).then(dataOf),
+    ]);
+    assert.equal(
+      c1.createOffer.transaction.transactionId,
+      c2.createOffer.transaction.transactionId,
+      'two concurrent requests with one key make one transaction',
+    );
+    assert.deepEqual([c1.createOffer.transaction.replayed, c2.createOffer.transaction.replayed].sort(), [
+      false,
+      true,
+    ]);
+
     const ws = wsClient(api, buyer.apiKey);
     try {
       const pending = dataOf(

@@ -2,12 +2,9 @@
 // the transaction. Clients hold it as an opaque string and hand it back as `after` to resume.
 
 import { badInput } from '../errors';
+import type { EventCursor } from '../readmodel/read-model';
 
-export interface Cursor {
-  readonly block: bigint;
-  readonly txIndex: number;
-  readonly eventIndex: number;
-}
+export type Cursor = EventCursor;
 
 export function encodeCursor(cursor: Cursor): string {
   return `${cursor.block}:${cursor.txIndex}:${cursor.eventIndex}`;

@@ -4,19 +4,11 @@
 // repeats. A subscriber that falls behind does not grow memory without bound: past a limit its live
 // buffer is dropped and it returns to reading the read model, which holds every event.
 
+import type { StoredEvent } from '../readmodel/read-model';
 import { compareCursors, type Cursor } from './cursor';
 
-export interface LedgerEvent {
-  readonly cursor: Cursor;
-  readonly name: string;
-  readonly transactionId: string;
-  /** The transaction's timestamp (ISO 8601). */
-  readonly timestamp: string;
-  readonly payload: Record<string, unknown>;
-  readonly parties: readonly string[];
-  /** When the read model committed the event's block (ms since epoch; for the event-lag metric). */
-  readonly appliedAt: number;
-}
+/** An event as the read model stores it (the replay source) and publishes it (the live source). */
+export type LedgerEvent = StoredEvent;
 
 export interface EventQuery {
   /** Event names to include; all when absent. */

@@ -5,9 +5,8 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { backOff } from 'exponential-backoff';
-import { peer } from '@hyperledger/fabric-protos';
 import type { Logger } from 'pino';
-import type { ClientIdentity } from '../../../network/client/src';
+import { validationCodeName, type ClientIdentity } from '../../../network/client/src';
 import { ApiError, ErrorCode, fromFabricError } from '../errors';
 import type { ApiMetrics } from '../metrics';
 import type { GatewayPool } from './gateway-pool';
@@ -72,7 +71,8 @@ export interface TransactionServiceOptions {
 
 export class TransactionService {
   readonly #options: TransactionServiceOptions;
-  readonly #inFlight = new Map<string, Promise<TransactionOutcome>>();
+  /** Requests with an idempotency key still running, by signer and key, with their fingerprint. */
+  readonly #inFlight = new Map<string, { print: string; work: Promise<TransactionOutcome> }>();
   /** Transactions accepted by the orderer and not yet seen committed, for the `transaction` query. */
   readonly #pending = new Map<string, { fn: string; submittedAt: number }>();
   readonly #select: Database.Statement<[string, string], IdempotencyRow>;
@@ -121,10 +121,15 @@ export class TransactionService {
       throw new ApiError(ErrorCode.BAD_USER_INPUT, 'idempotencyKey must be 1 to 128 characters');
     }
     const slot = `${request.signer}\u0000${key}`;
+    const print = fingerprint(request);
     const running = this.#inFlight.get(slot);
-    if (running) return { ...(await this.#sameRequest(request, running)), replayed: true };
-    const work = this.#submitIdempotent(request, key);
-    this.#inFlight.set(slot, work);
+    if (running) {
+      // A concurrent retry: the same request waits for the first; another request may not reuse the key.
+      if (running.print !== print) throw reusedKey();
+      return { ...(await running.work), replayed: true };
+    }
+    const work = this.#submitIdempotent(request, key, print);
+    this.#inFlight.set(slot, { print, work });
     try {
       return await work;
     } finally {
@@ -132,17 +137,7 @@ export class TransactionService {
     }
   }
 
-  async #sameRequest(
-    request: SubmitRequest,
-    running: Promise<TransactionOutcome>,
-  ): Promise<TransactionOutcome> {
-    const stored = this.#select.get(request.signer, request.idempotencyKey ?? '');
-    if (stored && stored.fingerprint !== fingerprint(request)) throw reusedKey();
-    return running;
-  }
-
-  async #submitIdempotent(request: SubmitRequest, key: string): Promise<TransactionOutcome> {
-    const print = fingerprint(request);
+  async #submitIdempotent(request: SubmitRequest, key: string, print: string): Promise<TransactionOutcome> {
     const stored = this.#select.get(request.signer, key);
     if (stored) {
       if (stored.fingerprint !== print) throw reusedKey();
@@ -277,14 +272,6 @@ export class TransactionService {
       );
     }
   }
-}
-
-const VALIDATION_CODES = new Map<number, string>(
-  Object.entries(peer.TxValidationCode).map(([name, code]) => [code, name]),
-);
-
-export function validationCodeName(code: number): string {
-  return VALIDATION_CODES.get(code) ?? `CODE_${code}`;
 }
 
 function stateOf(validationCode: string): TransactionState {

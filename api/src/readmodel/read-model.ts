@@ -22,7 +22,7 @@ export interface EventCursor {
   readonly eventIndex: number;
 }
 
-/** A chaincode event of a valid transaction; shaped like api/src/events' LedgerEvent (plus chaincode). */
+/** A chaincode event of a valid transaction: what subscriptions replay and receive live (api/src/events). */
 export interface StoredEvent {
   readonly cursor: EventCursor;
   readonly name: string;

@@ -16,7 +16,6 @@ import {
   type SubscribeResolverData,
 } from 'type-graphql';
 import type { ApiContext } from '../context.type';
-import { forbidden, notFound } from '../errors';
 import type { LedgerEvent } from '../events/event-stream';
 import { MutationOptions, ReadArgs, type Connection, type Payload } from './common.type';
 import { CounterOfferInput, NegotiationListArgs, OfferInput } from './negotiation.input';
@@ -28,7 +27,8 @@ import {
   NegotiationRound,
 } from './negotiation.type';
 import { Reputation } from './reputation.type';
-import { awaitReadModel, checkFirst, json, requireCaller, submitAs } from './resolve';
+import { counterpartyOf, counterpartyReputationOf, listOwn, loadVisible } from './page';
+import { awaitReadModel, json, requireCaller, submitAs } from './resolve';
 import { eventFields, num, str, subscribeLedgerEvents } from './subscribe';
 
 export const NEGOTIATION_EVENTS = [
@@ -46,15 +46,9 @@ export class NegotiationResolver {
     @Args() { minBlock }: ReadArgs,
     @Ctx() ctx: ApiContext,
   ): Promise<Negotiation> {
-    const caller = requireCaller(ctx);
+    requireCaller(ctx);
     await awaitReadModel(ctx, minBlock);
-    const found = await ctx.loaders.entity<Negotiation>('negotiation').load(id);
-    if (found) return found;
-    // getMany answers null both for a missing id and for another party's: the read model tells which.
-    if (ctx.services.readModel.getEntity('negotiation', id)) {
-      throw forbidden(`${caller.partyId} is not a party to negotiation ${id}`);
-    }
-    throw notFound(`negotiation ${id} does not exist`);
+    return loadVisible<Negotiation>(ctx, 'negotiation', id);
   }
 
   @Query(() => NegotiationConnection, {
@@ -64,21 +58,9 @@ export class NegotiationResolver {
     @Args() args: NegotiationListArgs,
     @Ctx() ctx: ApiContext,
   ): Promise<Connection<Negotiation>> {
-    const caller = requireCaller(ctx);
+    requireCaller(ctx);
     await awaitReadModel(ctx, args.minBlock);
-    const page = ctx.services.readModel.listEntities('negotiation', {
-      party: caller.partyId,
-      ...(args.status ? { status: args.status } : {}),
-      ...(args.createdFrom ? { createdFrom: args.createdFrom.toISOString() } : {}),
-      ...(args.createdTo ? { createdTo: args.createdTo.toISOString() } : {}),
-      first: checkFirst(args.first),
-      ...(args.after ? { after: args.after } : {}),
-    });
-    return {
-      nodes: page.nodes as unknown as Negotiation[],
-      pageInfo: { hasNextPage: page.hasNextPage, ...(page.endCursor ? { endCursor: page.endCursor } : {}) },
-      totalCount: page.totalCount,
-    };
+    return listOwn<Negotiation>(ctx, 'negotiation', args);
   }
 
   @FieldResolver(() => [NegotiationRound])
@@ -88,13 +70,12 @@ export class NegotiationResolver {
 
   @FieldResolver(() => String, { description: "The other party, from the caller's point of view" })
   counterparty(@Root() n: Negotiation, @Ctx() ctx: ApiContext): string {
-    return requireCaller(ctx).partyId === n.customer ? n.supplier : n.customer;
+    return counterpartyOf(ctx, n);
   }
 
   @FieldResolver(() => Reputation, { description: "The counterparty's reputation (batched ledger read)" })
-  async counterpartyReputation(@Root() n: Negotiation, @Ctx() ctx: ApiContext): Promise<Reputation> {
-    const other = this.counterparty(n, ctx);
-    return (await ctx.loaders.reputation.load(other)) as unknown as Reputation;
+  counterpartyReputation(@Root() n: Negotiation, @Ctx() ctx: ApiContext): Promise<Reputation> {
+    return counterpartyReputationOf(ctx, n);
   }
 
   @Mutation(() => NegotiationPayload, { description: 'Opens an RFQ: the caller is the customer' })

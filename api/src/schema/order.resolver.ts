@@ -21,7 +21,7 @@ import { MutationOptions, ReadArgs, type Connection, type Payload } from './comm
 import { Negotiation } from './negotiation.type';
 import { OrderListArgs, OrderProgressInput } from './order.input';
 import { Order, OrderConnection, OrderEvent, OrderPayload, OrderStatus, OrderVersion } from './order.type';
-import { compact, listOwn, loadVisible } from './page';
+import { compact, counterpartyOf, counterpartyReputationOf, listOwn, loadVisible } from './page';
 import { Reputation } from './reputation.type';
 import { awaitReadModel, evaluateAs, json, requireCaller, submitAs } from './resolve';
 import { eventFields, num, str, subscribeLedgerEvents } from './subscribe';
@@ -51,12 +51,12 @@ export class OrderResolver {
 
   @FieldResolver(() => String, { description: "The other party, from the caller's point of view" })
   counterparty(@Root() o: Order, @Ctx() ctx: ApiContext): string {
-    return requireCaller(ctx).partyId === o.customer ? o.supplier : o.customer;
+    return counterpartyOf(ctx, o);
   }
 
   @FieldResolver(() => Reputation, { description: "The counterparty's reputation (batched ledger read)" })
-  async counterpartyReputation(@Root() o: Order, @Ctx() ctx: ApiContext): Promise<Reputation> {
-    return (await ctx.loaders.reputation.load(this.counterparty(o, ctx))) as unknown as Reputation;
+  counterpartyReputation(@Root() o: Order, @Ctx() ctx: ApiContext): Promise<Reputation> {
+    return counterpartyReputationOf(ctx, o);
   }
 
   @FieldResolver(() => Negotiation, { nullable: true, description: 'The negotiation that led to the order' })

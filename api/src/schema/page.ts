@@ -6,6 +6,7 @@ import type { ApiContext } from '../context.type';
 import { forbidden, notFound } from '../errors';
 import type { EntityKind } from '../loaders';
 import type { Connection } from './common.type';
+import type { Reputation } from './reputation.type';
 import { checkFirst, requireCaller } from './resolve';
 
 /** What ReadModel.listEntities and ReadModel.readings answer. */
@@ -78,4 +79,17 @@ export function compact<T extends object>(value: T): Partial<T> {
     if (v !== null && v !== undefined) (out as Record<string, unknown>)[key] = v;
   }
   return out;
+}
+
+/** The other party of a two-party entity (negotiation, order), from the caller's point of view. */
+export function counterpartyOf(ctx: ApiContext, entity: { customer: string; supplier: string }): string {
+  return requireCaller(ctx).partyId === entity.customer ? entity.supplier : entity.customer;
+}
+
+/** The counterparty's reputation through the request's batching loader (one ledger read per 100 parties). */
+export async function counterpartyReputationOf(
+  ctx: ApiContext,
+  entity: { customer: string; supplier: string },
+): Promise<Reputation> {
+  return (await ctx.loaders.reputation.load(counterpartyOf(ctx, entity))) as unknown as Reputation;
 }

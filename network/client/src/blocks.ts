@@ -62,6 +62,11 @@ function reverse(map: object): Map<number, string> {
 const HEADER_TYPES = reverse(common.HeaderType);
 const VALIDATION_CODES = reverse(peer.TxValidationCode);
 
+/** Fabric's TxValidationCode name for a numeric code (as in a block's filter or a commit status). */
+export function validationCodeName(code: number): string {
+  return VALIDATION_CODES.get(code) ?? `CODE_${code}`;
+}
+
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
 }
@@ -234,7 +239,7 @@ function parseEnvelope(
     timestamp: '',
     creatorMspId: '',
     creatorId: '',
-    validationCode: VALIDATION_CODES.get(code) ?? `CODE_${code}`,
+    validationCode: validationCodeName(code),
     valid: code === peer.TxValidationCode.VALID,
     writes: [],
     events: [],

@@ -25,7 +25,7 @@ export { loadIdentity, loadProfileIdentity, IdentityError } from './identity';
 export type { ClientIdentity, IdentitySource } from './identity';
 export { connectGateway, newPeerClient, selectPeer } from './connect';
 export type { ConnectGatewayOptions, GatewayConnection } from './connect';
-export { parseBlock, blockHash, blockHeaderBytes } from './blocks';
+export { parseBlock, validationCodeName, blockHash, blockHeaderBytes } from './blocks';
 export type { ParsedBlock, ParsedTransaction, ParsedWrite, ParsedEvent } from './blocks';
 export { newCaClient, toCaError, CaError } from './ca';
 export type {
