@@ -227,7 +227,7 @@ async function start(options: DevnetOptions, cleanup: (() => Promise<void>)[]): 
       ),
     });
     servers.push(server);
-    cleanup.push(() => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
+    cleanup.push(() => shutdown(server));
     await bind(server, endorser.address, serverCredentials(node, material, tls));
   }
   const ordererServer = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
@@ -252,7 +252,7 @@ async function start(options: DevnetOptions, cleanup: (() => Promise<void>)[]): 
     }).implementation().deliver as grpc.UntypedHandleCall,
   });
   servers.push(ordererServer);
-  cleanup.push(() => new Promise<void>((resolve) => ordererServer.tryShutdown(() => resolve())));
+  cleanup.push(() => shutdown(ordererServer));
   await bind(ordererServer, ordererAddress, serverCredentials(ordererNode, material, tls));
 
   const running = new Map<string, RunningChaincode>();
@@ -369,7 +369,7 @@ async function start(options: DevnetOptions, cleanup: (() => Promise<void>)[]): 
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.tryShutdown(() => resolve()))));
+      await Promise.all(servers.map(shutdown));
       orderer.flush();
       orderer.stop();
       await runtime.committer.drain();
@@ -573,4 +573,24 @@ async function writeProfile(dataDir: string, info: ProfileInfo): Promise<void> {
   const file = path.join(dataDir, 'network.json');
   await fs.writeFile(`${file}.tmp`, JSON.stringify(profile, null, 2));
   await fs.rename(`${file}.tmp`, file);
+}
+
+/** How long in-flight calls get to finish when the devnet stops. */
+const SHUTDOWN_GRACE_MS = 2_000;
+
+/**
+ * Stops a gRPC server as a Fabric peer does: unary calls in flight may finish, but open streams (Deliver,
+ * ChaincodeEvents) are cut after a grace period instead of holding the stop until every client leaves.
+ */
+function shutdown(server: grpc.Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, SHUTDOWN_GRACE_MS);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
