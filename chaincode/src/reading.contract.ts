@@ -1,6 +1,8 @@
 // Readings (seed 4.1, 4.3): recordReading / recordReadings from a device bound to the shipment (or
 // its gateway). Each reading has its own key (device + sequence), so concurrent devices never share a
-// key (rule 5); replays are no-ops (rule 4). Summaries are derived at read time by range scans.
+// key (rule 5); replays are no-ops (rule 4). A device running a "threshold" rule records only crossings
+// plus periodic sensor summaries (recordSummary: min/max per sensor), which take a sequence number from
+// the same per-device space. Shipment summaries are derived at read time by range scans.
 import { Context, Contract, Info, Param, Returns, Transaction } from 'fabric-contract-api';
 import { Device, deviceIdByEnrollment, readBinding, readDevice } from './device.type';
 import {
@@ -9,12 +11,17 @@ import {
   READING,
   Reading,
   ReadingInput,
+  SUMMARY,
+  SensorSummaryRecord,
+  SummaryInput,
   VIOLATION,
   epochMs,
   readingByDeviceKey,
   readingContent,
   readingKey,
   requireIsoTimestamp,
+  summaryContent,
+  summaryKey,
   violationKey,
 } from './reading.type';
 import {
@@ -25,7 +32,7 @@ import {
   readSpec,
   readerMsps,
 } from './shipment.type';
-import { callerOf } from './util/identity';
+import { type Caller, callerOf } from './util/identity';
 import { fromBytes, stableStringify, toBytes } from './util/stable';
 import { txTime } from './util/time';
 import { requireId } from './util/validate';
@@ -96,6 +103,72 @@ export class ReadingContract extends Contract {
   }
 
   /**
+   * Records one sensor summary {shipmentId, deviceId, sequence, from, to, count, sensors: {temperature?,
+   * humidity?, pressure?: {min, max}}}, authorised as a reading. Its sequence is taken from the device's
+   * sequence space shared with readings: a replay is a no-op, other content under it is refused.
+   * Returns {recorded, duplicates, violations}; emits SummaryRecorded (or ConditionViolated in its place).
+   */
+  @Transaction()
+  @Param(
+    'summaryJson',
+    'string',
+    '{shipmentId, deviceId, sequence, from, to, count, sensors: {temperature?, humidity?, pressure?: {min, max}}}',
+  )
+  @Returns('string')
+  public async recordSummary(ctx: Context, summaryJson: string): Promise<string> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(summaryJson);
+    } catch {
+      throw new Error('summary must be a JSON object');
+    }
+    const input = SummaryInput.from(raw);
+    const auth = await ReportAuthority.of(ctx);
+    const spec = await auth.authorise(input.shipmentId, input.deviceId);
+    const content = summaryContent(input);
+    if (await claimSequence(ctx, input, content, `summary ${input.deviceId}/${input.sequence}`))
+      return stableStringify({ recorded: 0, duplicates: 1, violations: [] });
+
+    // A summary violates a condition when its range leaves the condition's: its min below, its max above.
+    const violations: ConditionViolation[] = [];
+    for (const c of spec.conditions) {
+      const range = input.sensors[c.field];
+      if (!range) continue;
+      if (range.min < c.min) violations.push(violation(c, range.min));
+      if (range.max > c.max) violations.push(violation(c, range.max));
+    }
+    const at = txTime(ctx);
+    const txId = ctx.stub.getTxID();
+    const record = new SensorSummaryRecord();
+    Object.assign(record, input, {
+      docType: 'summary',
+      submittedBy: auth.caller.partyId,
+      txId,
+      recordedAt: at,
+      violations,
+    });
+    await ctx.stub.putState(
+      summaryKey(ctx, input.shipmentId, input.deviceId, input.sequence),
+      toBytes(record),
+    );
+    const violated = await writeViolations(ctx, input, input.to, violations, txId, at);
+    emitRecorded(ctx, auth, [input], 0, violated, 'SummaryRecorded', () => ({
+      shipmentId: input.shipmentId,
+      deviceId: input.deviceId,
+      sequence: input.sequence,
+      summary: {
+        sequence: input.sequence,
+        from: input.from,
+        to: input.to,
+        count: input.count,
+        sensors: input.sensors,
+      },
+      violations: violated,
+    }));
+    return stableStringify({ recorded: 1, duplicates: 0, violations: violated });
+  }
+
+  /**
    * Readings of a shipment whose device timestamp lies in [fromTs, toTs] (empty string: unbounded),
    * in key order (device, sequence). pageSize 1-1000; bookmark '' for the first page.
    * Returns {readings, count, bookmark} with bookmark '' after the last page.
@@ -154,9 +227,22 @@ export class ReadingContract extends Contract {
   }
 
   /**
-   * Derived at read time from the shipment's reading and violation keys (no aggregate key exists):
+   * Sensor summaries of a shipment in key order (device, sequence): [{shipmentId, deviceId, sequence,
+   * from, to, count, sensors, docType, submittedBy, txId, recordedAt, violations}].
+   */
+  @Transaction(false)
+  @Returns('string')
+  public async getSummaries(ctx: Context, shipmentId: string): Promise<string> {
+    await this.readableShipment(ctx, shipmentId);
+    return stableStringify(await this.scan<SensorSummaryRecord>(ctx, SUMMARY, shipmentId));
+  }
+
+  /**
+   * Derived at read time from the shipment's reading, summary and violation keys (no aggregate key exists):
    * {shipmentId, count, devices: {id: {count, firstSequence, lastSequence}}, sensors: {field: {min, max, count}},
-   * route: [{lat, lon, timestamp, deviceId, sequence}] in device-time order, violations: [...], violationCount}.
+   * route: [{lat, lon, timestamp, deviceId, sequence}] in device-time order, violations: [...], violationCount,
+   * summaryCount}. Summaries widen a field's min/max; its count stays the number of readings carrying it
+   * (devices, count and route count readings only).
    */
   @Transaction(false)
   @Returns('string')
@@ -202,6 +288,19 @@ export class ReadingContract extends Contract {
           t: epochMs(r.timestamp),
         });
     }
+    const summaries = await this.scan<SensorSummaryRecord>(ctx, SUMMARY, shipmentId);
+    for (const sm of summaries) {
+      for (const field of SENSOR_FIELDS) {
+        const range = sm.sensors[field];
+        if (!range) continue;
+        const s = sensors[field];
+        if (!s) sensors[field] = { min: range.min, max: range.max, count: 0 };
+        else {
+          s.min = Math.min(s.min, range.min);
+          s.max = Math.max(s.max, range.max);
+        }
+      }
+    }
     route.sort(
       (a, b) =>
         a.t - b.t || (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : a.sequence - b.sequence),
@@ -215,6 +314,7 @@ export class ReadingContract extends Contract {
       route: route.map(({ t: _t, ...p }) => p),
       violations,
       violationCount: violations.length,
+      summaryCount: summaries.length,
     });
   }
 
@@ -253,19 +353,7 @@ export class ReadingContract extends Contract {
   }
 
   private async record(ctx: Context, inputs: ReadingInput[], eventName: string): Promise<string> {
-    const caller = callerOf(ctx);
-    const submitterId = await deviceIdByEnrollment(ctx, caller.mspId, caller.enrollmentId);
-    if (!submitterId) throw new Error(`${caller.partyId} is not a registered device`);
-    const devices = new Map<string, Device | undefined>();
-    const device = async (id: string) => {
-      if (!devices.has(id)) devices.set(id, await readDevice(ctx, id));
-      return devices.get(id);
-    };
-    const submitter = await device(submitterId);
-    if (!submitter) throw new Error(`${caller.partyId} is not a registered device`);
-    if (!submitter.active) throw new Error(`device ${submitter.id} is deactivated`);
-    const specs = new Map<string, ShipmentSpec>();
-    const allowed = new Set<string>();
+    const auth = await ReportAuthority.of(ctx);
     const seen = new Map<string, string>();
     const at = txTime(ctx);
     const txId = ctx.stub.getTxID();
@@ -274,29 +362,7 @@ export class ReadingContract extends Contract {
     let duplicates = 0;
 
     for (const input of inputs) {
-      // Authorisation: the device itself, or the gateway it is registered behind.
-      const target = await device(input.deviceId);
-      if (!target) throw new Error(`device ${input.deviceId} does not exist`);
-      if (target.id !== submitter.id && !(submitter.kind === 'gateway' && target.gatewayId === submitter.id))
-        throw new Error(`device ${submitter.id} may not report for device ${target.id}`);
-      if (!target.active) throw new Error(`device ${target.id} is deactivated`);
-      let spec = specs.get(input.shipmentId);
-      if (!spec) {
-        spec = await readSpec(ctx, input.shipmentId);
-        if (!spec) throw new Error(`shipment ${input.shipmentId} does not exist`);
-        specs.set(input.shipmentId, spec);
-      }
-      const bindKey = `${input.shipmentId}\u0000${target.id}`;
-      if (!allowed.has(bindKey)) {
-        const ok =
-          spec.devices.includes(target.id) ||
-          (await readBinding(ctx, input.shipmentId, target.id)) !== undefined ||
-          (target.gatewayId !== undefined &&
-            (spec.devices.includes(target.gatewayId) ||
-              (await readBinding(ctx, input.shipmentId, target.gatewayId)) !== undefined));
-        if (!ok) throw new Error(`device ${target.id} is not bound to shipment ${input.shipmentId}`);
-        allowed.add(bindKey);
-      }
+      const spec = await auth.authorise(input.shipmentId, input.deviceId);
 
       // Idempotency on device + sequence, across shipments and within the batch.
       const content = readingContent(input);
@@ -308,11 +374,7 @@ export class ReadingContract extends Contract {
         continue;
       }
       seen.set(`${input.deviceId}/${input.sequence}`, content);
-      const indexKey = readingByDeviceKey(ctx, input.deviceId, input.sequence);
-      const existing = await ctx.stub.getState(indexKey);
-      if (existing && existing.length > 0) {
-        if (fromBytes<{ content: string }>(existing).content !== content)
-          throw new Error(`${label} already recorded with different content`);
+      if (await claimSequence(ctx, input, content, label)) {
         duplicates++;
         continue;
       }
@@ -320,79 +382,203 @@ export class ReadingContract extends Contract {
       const violations: ConditionViolation[] = [];
       for (const c of spec.conditions) {
         const v = input[c.field];
-        if (v !== undefined && (v < c.min || v > c.max)) {
-          const cv = new ConditionViolation();
-          Object.assign(cv, { field: c.field, value: v, min: c.min, max: c.max });
-          violations.push(cv);
-        }
+        if (v !== undefined && (v < c.min || v > c.max)) violations.push(violation(c, v));
       }
       const reading = new Reading();
       Object.assign(reading, input, {
         docType: 'reading',
-        submittedBy: caller.partyId,
+        submittedBy: auth.caller.partyId,
         txId,
         recordedAt: at,
         violations,
       });
-      await ctx.stub.putState(indexKey, toBytes({ shipmentId: input.shipmentId, content }));
       await ctx.stub.putState(
         readingKey(ctx, input.shipmentId, input.deviceId, input.sequence),
         toBytes(reading),
       );
-      if (violations.length > 0) {
-        await ctx.stub.putState(
-          violationKey(ctx, input.shipmentId, input.deviceId, input.sequence),
-          toBytes({
-            shipmentId: input.shipmentId,
-            deviceId: input.deviceId,
-            sequence: input.sequence,
-            timestamp: input.timestamp,
-            violations,
-            txId,
-            recordedAt: at,
-          }),
-        );
-        for (const v of violations)
-          violated.push({
-            shipmentId: input.shipmentId,
-            deviceId: input.deviceId,
-            sequence: input.sequence,
-            timestamp: input.timestamp,
-            ...v,
-          });
-      }
+      violated.push(...(await writeViolations(ctx, input, input.timestamp, violations, txId, at)));
       recorded.push(reading);
     }
 
     if (recorded.length > 0) {
-      // Fabric keeps one event per transaction: a violation takes precedence and carries the batch summary.
-      const shipments = [...specs.values()].filter((s) => recorded.some((r) => r.shipmentId === s.id));
-      const seqs = recorded.map((r) => r.sequence);
-      const summary = {
-        count: recorded.length,
-        duplicates,
-        fromSequence: Math.min(...seqs),
-        toSequence: Math.max(...seqs),
-        shipmentIds: [...new Set(recorded.map((r) => r.shipmentId))].sort(),
-        deviceIds: [...new Set(recorded.map((r) => r.deviceId))].sort(),
-        submittedBy: caller.partyId,
-        parties: [...new Set(shipments.flatMap((s) => [s.sender, s.receiver]))].sort(),
-      };
-      const first = violated[0];
-      if (first) {
-        ctx.stub.setEvent('ConditionViolated', toBytes({ ...summary, ...first, violations: violated }));
-      } else {
-        const one = recorded.length === 1 ? recorded[0] : undefined;
-        ctx.stub.setEvent(
-          eventName,
-          toBytes({
-            ...summary,
-            shipmentId: one?.shipmentId ?? summary.shipmentIds[0],
-            deviceId: one?.deviceId ?? summary.deviceIds[0],
-          }),
-        );
-      }
+      const one = recorded.length === 1 ? recorded[0] : undefined;
+      emitRecorded(ctx, auth, recorded, duplicates, violated, eventName, (batch) => ({
+        shipmentId: one?.shipmentId ?? batch.shipmentIds[0],
+        deviceId: one?.deviceId ?? batch.deviceIds[0],
+      }));
     }
     return stableStringify({ recorded: recorded.length, duplicates, violations: violated });
+  }
+}
+
+/**
+ * Authorisation of the reading path (readings and summaries alike): the submitter is a registered,
+ * active device; it reports for itself or, as a gateway, for a device registered behind it; the target
+ * device is active and bound to the shipment (listed in its spec or bound later, itself or its gateway).
+ * Devices, specs and bindings are read once per transaction.
+ */
+class ReportAuthority {
+  /** Specs of the shipments authorised so far, by id. */
+  public readonly specs = new Map<string, ShipmentSpec>();
+  private readonly allowed = new Set<string>();
+
+  private constructor(
+    private readonly ctx: Context,
+    public readonly caller: Caller,
+    private readonly submitter: Device,
+    private readonly devices: Map<string, Device | undefined>,
+  ) {}
+
+  public static async of(ctx: Context): Promise<ReportAuthority> {
+    const caller = callerOf(ctx);
+    const submitterId = await deviceIdByEnrollment(ctx, caller.mspId, caller.enrollmentId);
+    if (!submitterId) throw new Error(`${caller.partyId} is not a registered device`);
+    const submitter = await readDevice(ctx, submitterId);
+    if (!submitter) throw new Error(`${caller.partyId} is not a registered device`);
+    if (!submitter.active) throw new Error(`device ${submitter.id} is deactivated`);
+    return new ReportAuthority(ctx, caller, submitter, new Map([[submitter.id, submitter]]));
+  }
+
+  /** Checks that the caller may report for `deviceId` on `shipmentId`; returns the shipment's spec. */
+  public async authorise(shipmentId: string, deviceId: string): Promise<ShipmentSpec> {
+    const { ctx, submitter } = this;
+    const target = await this.device(deviceId);
+    if (!target) throw new Error(`device ${deviceId} does not exist`);
+    if (target.id !== submitter.id && !(submitter.kind === 'gateway' && target.gatewayId === submitter.id))
+      throw new Error(`device ${submitter.id} may not report for device ${target.id}`);
+    if (!target.active) throw new Error(`device ${target.id} is deactivated`);
+    let spec = this.specs.get(shipmentId);
+    if (!spec) {
+      spec = await readSpec(ctx, shipmentId);
+      if (!spec) throw new Error(`shipment ${shipmentId} does not exist`);
+      this.specs.set(shipmentId, spec);
+    }
+    const bindKey = `${shipmentId}\u0000${target.id}`;
+    if (!this.allowed.has(bindKey)) {
+      const ok =
+        spec.devices.includes(target.id) ||
+        (await readBinding(ctx, shipmentId, target.id)) !== undefined ||
+        (target.gatewayId !== undefined &&
+          (spec.devices.includes(target.gatewayId) ||
+            (await readBinding(ctx, shipmentId, target.gatewayId)) !== undefined));
+      if (!ok) throw new Error(`device ${target.id} is not bound to shipment ${shipmentId}`);
+      this.allowed.add(bindKey);
+    }
+    return spec;
+  }
+
+  private async device(id: string): Promise<Device | undefined> {
+    if (!this.devices.has(id)) this.devices.set(id, await readDevice(this.ctx, id));
+    return this.devices.get(id);
+  }
+}
+
+/**
+ * Claims `deviceId/sequence` in the device's sequence space (shared by readings and summaries) for
+ * `content`. Returns true if the same content already holds it (a replay: nothing to write); throws if
+ * different content does; otherwise writes the by-device index key and returns false.
+ */
+async function claimSequence(
+  ctx: Context,
+  r: { shipmentId: string; deviceId: string; sequence: number },
+  content: string,
+  label: string,
+): Promise<boolean> {
+  const indexKey = readingByDeviceKey(ctx, r.deviceId, r.sequence);
+  const existing = await ctx.stub.getState(indexKey);
+  if (existing && existing.length > 0) {
+    if (fromBytes<{ content: string }>(existing).content !== content)
+      throw new Error(`${label} already recorded with different content`);
+    return true;
+  }
+  await ctx.stub.putState(indexKey, toBytes({ shipmentId: r.shipmentId, content }));
+  return false;
+}
+
+function violation(c: { field: SensorField; min: number; max: number }, value: number): ConditionViolation {
+  const cv = new ConditionViolation();
+  Object.assign(cv, { field: c.field, value, min: c.min, max: c.max });
+  return cv;
+}
+
+/** Stores the violations of one reading or summary under its violation key; returns them for the event. */
+async function writeViolations(
+  ctx: Context,
+  r: { shipmentId: string; deviceId: string; sequence: number },
+  timestamp: string,
+  violations: ConditionViolation[],
+  txId: string,
+  at: string,
+): Promise<Violated[]> {
+  if (violations.length === 0) return [];
+  await ctx.stub.putState(
+    violationKey(ctx, r.shipmentId, r.deviceId, r.sequence),
+    toBytes({
+      shipmentId: r.shipmentId,
+      deviceId: r.deviceId,
+      sequence: r.sequence,
+      timestamp,
+      violations,
+      txId,
+      recordedAt: at,
+    }),
+  );
+  return violations.map((v) => ({
+    shipmentId: r.shipmentId,
+    deviceId: r.deviceId,
+    sequence: r.sequence,
+    timestamp,
+    field: v.field,
+    value: v.value,
+    min: v.min,
+    max: v.max,
+  }));
+}
+
+interface BatchPayload {
+  count: number;
+  duplicates: number;
+  fromSequence: number;
+  toSequence: number;
+  shipmentIds: string[];
+  deviceIds: string[];
+  submittedBy: string;
+  parties: string[];
+}
+
+/**
+ * The one event of a recording transaction (Fabric keeps one per transaction): `eventName` with the
+ * batch payload plus `extra`, or ConditionViolated in its place, which also carries the first violation
+ * at the top level and all of them in `violations`.
+ */
+function emitRecorded(
+  ctx: Context,
+  auth: ReportAuthority,
+  recorded: { shipmentId: string; deviceId: string; sequence: number }[],
+  duplicates: number,
+  violated: Violated[],
+  eventName: string,
+  extra: (batch: BatchPayload) => Record<string, unknown>,
+): void {
+  const shipments = [...auth.specs.values()].filter((s) => recorded.some((r) => r.shipmentId === s.id));
+  const seqs = recorded.map((r) => r.sequence);
+  const batch: BatchPayload = {
+    count: recorded.length,
+    duplicates,
+    fromSequence: Math.min(...seqs),
+    toSequence: Math.max(...seqs),
+    shipmentIds: [...new Set(recorded.map((r) => r.shipmentId))].sort(),
+    deviceIds: [...new Set(recorded.map((r) => r.deviceId))].sort(),
+    submittedBy: auth.caller.partyId,
+    parties: [...new Set(shipments.flatMap((s) => [s.sender, s.receiver]))].sort(),
+  };
+  const first = violated[0];
+  if (first) {
+    ctx.stub.setEvent(
+      'ConditionViolated',
+      toBytes({ ...batch, ...extra(batch), ...first, violations: violated }),
+    );
+  } else {
+    ctx.stub.setEvent(eventName, toBytes({ ...batch, ...extra(batch) }));
   }
 }

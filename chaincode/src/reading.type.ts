@@ -12,6 +12,7 @@ export const MAX_SEQUENCE = 999_999_999_999;
 export const READING = 'reading~shipment~device~seq';
 export const READING_BY_DEVICE = 'reading~device~seq';
 export const VIOLATION = 'violation~shipment~device~seq';
+export const SUMMARY = 'summary~shipment~device~seq';
 
 @DataType()
 export class GeoLocation {
@@ -77,11 +78,7 @@ export class ReadingInput {
     const r = new ReadingInput();
     r.shipmentId = requireId(obj['shipmentId'], 'shipmentId');
     r.deviceId = requireId(obj['deviceId'], 'deviceId');
-    const seq = obj['sequence'];
-    if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0)
-      throw new Error('sequence must be a non-negative integer');
-    if (seq > MAX_SEQUENCE) throw new Error(`sequence must not exceed ${MAX_SEQUENCE}`);
-    r.sequence = seq;
+    r.sequence = requireSequence(obj['sequence']);
     r.timestamp = requireIsoTimestamp(obj['timestamp'], 'timestamp');
     for (const field of SENSOR_FIELDS) {
       const v = obj[field];
@@ -132,6 +129,155 @@ export class Reading extends ReadingInput {
   public violations!: ConditionViolation[];
 }
 
+/** A device sequence number: readings and summaries share one sequence space per device. */
+export function requireSequence(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    throw new Error('sequence must be a non-negative integer');
+  if (value > MAX_SEQUENCE) throw new Error(`sequence must not exceed ${MAX_SEQUENCE}`);
+  return value;
+}
+
+/** The smallest and largest value of one sensor field over a summary's period. */
+@DataType()
+export class SensorRange {
+  @Property('min', 'number')
+  public min!: number;
+
+  @Property('max', 'number')
+  public max!: number;
+}
+
+/** Per sensor field, its range over the summary's period; at least one field is present. */
+@DataType()
+export class SummarySensors {
+  @Property('temperature', 'SensorRange')
+  public temperature?: SensorRange;
+
+  @Property('humidity', 'SensorRange')
+  public humidity?: SensorRange;
+
+  @Property('pressure', 'SensorRange')
+  public pressure?: SensorRange;
+}
+
+/**
+ * What a device running a "threshold" rule reports periodically: min and max per sensor since its last
+ * summary. It takes one sequence number from the device's sequence space (shared with readings).
+ */
+@DataType()
+export class SummaryInput {
+  @Property('shipmentId', 'string')
+  public shipmentId!: string;
+
+  @Property('deviceId', 'string')
+  public deviceId!: string;
+
+  @Property('sequence', 'number')
+  public sequence!: number;
+
+  /** ISO-8601 start of the period, from the device's clock (as sent). */
+  @Property('from', 'string')
+  public from!: string;
+
+  /** ISO-8601 end of the period, from the device's clock (as sent); not before `from`. */
+  @Property('to', 'string')
+  public to!: string;
+
+  /** How many samples the device took over the period (at least one). */
+  @Property('count', 'number')
+  public count!: number;
+
+  @Property('sensors', 'SummarySensors')
+  public sensors!: SummarySensors;
+
+  public static from(raw: unknown, where = 'summary'): SummaryInput {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw new Error(`${where} must be a JSON object`);
+    const obj = raw as Record<string, unknown>;
+    rejectUnknownFields(obj, ['shipmentId', 'deviceId', 'sequence', 'from', 'to', 'count', 'sensors'], where);
+    const r = new SummaryInput();
+    r.shipmentId = requireId(obj['shipmentId'], 'shipmentId');
+    r.deviceId = requireId(obj['deviceId'], 'deviceId');
+    r.sequence = requireSequence(obj['sequence']);
+    r.from = requireIsoTimestamp(obj['from'], 'from');
+    r.to = requireIsoTimestamp(obj['to'], 'to');
+    if (epochMs(r.from) > epochMs(r.to)) throw new Error('from must not be after to');
+    const count = obj['count'];
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1)
+      throw new Error('count must be a positive integer');
+    r.count = count;
+    const sensors = obj['sensors'];
+    if (sensors === null || typeof sensors !== 'object' || Array.isArray(sensors))
+      throw new Error(`sensors must be an object {${SENSOR_FIELDS.map((f) => `${f}?`).join(', ')}}`);
+    const so = sensors as Record<string, unknown>;
+    rejectUnknownFields(so, SENSOR_FIELDS, 'sensors');
+    r.sensors = new SummarySensors();
+    for (const field of SENSOR_FIELDS) {
+      const range = so[field];
+      if (range === undefined || range === null) continue;
+      const name = `sensors.${field}`;
+      if (typeof range !== 'object' || Array.isArray(range))
+        throw new Error(`${name} must be an object {min, max}`);
+      const ro = range as Record<string, unknown>;
+      rejectUnknownFields(ro, ['min', 'max'], name);
+      const min = ro['min'];
+      const max = ro['max'];
+      if (typeof min !== 'number' || !Number.isFinite(min)) throw new Error(`${name}.min must be a number`);
+      if (typeof max !== 'number' || !Number.isFinite(max)) throw new Error(`${name}.max must be a number`);
+      if (min > max) throw new Error(`${name}.min ${min} must not exceed max ${max}`);
+      const sr = new SensorRange();
+      sr.min = min;
+      sr.max = max;
+      r.sensors[field] = sr;
+    }
+    if (SENSOR_FIELDS.every((f) => r.sensors[f] === undefined))
+      throw new Error(`sensors must carry at least one of ${SENSOR_FIELDS.join(', ')}`);
+    return r;
+  }
+}
+
+/** The stored summary: what the device sent plus who submitted it, in which transaction, and its violations. */
+@DataType()
+export class SensorSummaryRecord extends SummaryInput {
+  @Property('docType', 'string')
+  public docType!: 'summary';
+
+  /** The party (device identity) that submitted it: the device itself or its gateway. */
+  @Property('submittedBy', 'string')
+  public submittedBy!: string;
+
+  @Property('txId', 'string')
+  public txId!: string;
+
+  @Property('recordedAt', 'string')
+  public recordedAt!: string;
+
+  @Property('violations', 'ConditionViolation[]')
+  public violations!: ConditionViolation[];
+}
+
+/**
+ * Canonical bytes of the device-reported summary, for the idempotency comparison. It is marked as a
+ * summary, so it never equals a reading's content under the same device and sequence.
+ */
+export function summaryContent(s: SummaryInput): string {
+  const sensors: Record<string, { min: number; max: number }> = {};
+  for (const field of SENSOR_FIELDS) {
+    const range = s.sensors[field];
+    if (range) sensors[field] = { min: range.min, max: range.max };
+  }
+  return stableStringify({
+    kind: 'summary',
+    shipmentId: s.shipmentId,
+    deviceId: s.deviceId,
+    sequence: s.sequence,
+    from: s.from,
+    to: s.to,
+    count: s.count,
+    sensors,
+  });
+}
+
 /** Canonical bytes of the device-reported content, for the idempotency comparison. */
 export function readingContent(r: ReadingInput): string {
   return stableStringify({
@@ -156,6 +302,10 @@ export function readingKey(ctx: Context, shipmentId: string, deviceId: string, s
 
 export function readingByDeviceKey(ctx: Context, deviceId: string, sequence: number): string {
   return ctx.stub.createCompositeKey(READING_BY_DEVICE, [deviceId, seqKeyPart(sequence)]);
+}
+
+export function summaryKey(ctx: Context, shipmentId: string, deviceId: string, sequence: number): string {
+  return ctx.stub.createCompositeKey(SUMMARY, [shipmentId, deviceId, seqKeyPart(sequence)]);
 }
 
 export function violationKey(ctx: Context, shipmentId: string, deviceId: string, sequence: number): string {
