@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { startDevnet } from '../../network/devnet/src/devnet';
 import type { ClientJob, ClientResult } from './gateway-client';
-import { peakRssMiB, percentile } from './stats';
+import { peakRssMiB, percentile, repoRoot } from './stats';
 
-const ROOT = path.resolve(__dirname, '../../..');
-const FIXTURE = path.join(ROOT, 'test/fixtures/chaincode');
-const CLI = path.join(ROOT, 'dist/network/devnet/src/cli.js');
+const FIXTURE = path.join(repoRoot(), 'test/fixtures/chaincode');
+/** The devnet CLI compiled beside these benchmarks (dist/, or a private output folder). */
+const CLI = path.resolve(__dirname, '../../network/devnet/src/cli.js');
 
 export interface Row {
   readonly experiment: string;

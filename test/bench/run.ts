@@ -1,23 +1,122 @@
-// `npm run bench [-- --smoke]`: runs the benchmarks, prints a table per experiment with the machine, and
-// writes the figures as JSON under test/bench/results/.
+// `npm run bench [-- --smoke] [-- --only devnet|api] [-- --cpu-prof]`: runs the benchmark groups in turn,
+// prints a Markdown table per group headed by the machine, and writes each group's figures as JSON to
+// test/bench/results/<group>-<size>.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
+import { apiBenchmarks, apiSteps, type ApiBenchSize } from './api.bench';
 import { devnetBenchmarks, type BenchSize, type Row } from './devnet.bench';
+import { repoRoot } from './stats';
 
-const smoke = process.argv.includes('--smoke');
-const size: BenchSize = smoke
+const GROUPS = ['devnet', 'api'] as const;
+type Group = (typeof GROUPS)[number];
+
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    only: { type: 'string', multiple: true },
+    'cpu-prof': { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+const smoke = args.smoke ?? false;
+const sizeName = smoke ? 'smoke' : 'full';
+const only = args.only ?? [...GROUPS];
+for (const g of only) {
+  if (!(GROUPS as readonly string[]).includes(g)) {
+    process.stderr.write(`--only: unknown group '${g}' (groups: ${GROUPS.join(', ')})\n`);
+    process.exit(2);
+  }
+}
+
+const devnetSize: BenchSize = smoke
   ? { coldStarts: 1, writes: 400, defaultSignerWrites: 200, concurrency: 64, twoEndorserWrites: 200 }
   : { coldStarts: 3, writes: 20_000, defaultSignerWrites: 3_000, concurrency: 256, twoEndorserWrites: 3_000 };
-const steps = size.coldStarts + 7;
 
+const apiSize: ApiBenchSize = smoke
+  ? {
+      loads: [
+        { batchSize: 1, mutations: 150, concurrency: 32 },
+        { batchSize: 50, mutations: 40, concurrency: 8 },
+        { batchSize: 200, mutations: 15, concurrency: 4 },
+      ],
+      subscribers: 200,
+      subscriberProcesses: 2,
+      fanoutBatches: 10,
+      fanoutBatchReadings: 10,
+      fanoutIntervalMs: 250,
+      dashboardReadings: 2_000,
+      dashboardQueries: 20,
+    }
+  : {
+      loads: [
+        { batchSize: 1, mutations: 3_000, concurrency: 64 },
+        { batchSize: 50, mutations: 600, concurrency: 16 },
+        { batchSize: 200, mutations: 200, concurrency: 8 },
+      ],
+      subscribers: 5_000,
+      subscriberProcesses: 4,
+      fanoutBatches: 20,
+      fanoutBatchReadings: 10,
+      fanoutIntervalMs: 250,
+      dashboardReadings: 10_000,
+      dashboardQueries: 200,
+    };
+
+interface GroupRun {
+  readonly steps: number;
+  run(tick: (label: string) => void): Promise<Row[]>;
+}
+
+const groups: Record<Group, GroupRun> = {
+  devnet: {
+    steps: devnetSize.coldStarts + 7,
+    run: (tick) => devnetBenchmarks(devnetSize, tick),
+  },
+  api: {
+    steps: apiSteps(apiSize),
+    run: (tick) =>
+      apiBenchmarks(apiSize, tick, {
+        ...(args['cpu-prof'] ? { cpuProfDir: path.join(repoRoot(), 'test/bench/results/profiles') } : {}),
+      }),
+  },
+};
+
+/**
+ * A group's Markdown table: experiment, its figures (every other column, `name value`), and its target.
+ * The JSON keeps each figure as its own field.
+ */
 function table(rows: readonly Row[]): string {
-  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const cell = (r: Row, c: string): string => (r[c] === undefined ? '' : String(r[c]));
-  const lines = [`| ${columns.join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`];
-  for (const r of rows) lines.push(`| ${columns.map((c) => cell(r, c)).join(' | ')} |`);
+  const lines = ['| experiment | figures | target |', '| --- | --- | --- |'];
+  for (const r of rows) {
+    const entries = Object.entries(r).filter(([k]) => k !== 'experiment');
+    const figures = entries
+      .filter(([k]) => !k.startsWith('target'))
+      .map(([k, v]) => `${k} ${typeof v === 'number' ? v.toLocaleString('en-US') : v}`)
+      .join('; ');
+    const target = entries
+      .filter(([k]) => k.startsWith('target'))
+      .map(
+        ([k, v]) =>
+          `${k.replace(/^target ?/, '') || 'target'}: ${typeof v === 'number' ? v.toLocaleString('en-US') : v}`,
+      )
+      .join('; ');
+    lines.push(`| ${r.experiment} | ${figures} | ${target} |`);
+  }
   return lines.join('\n');
+}
+
+/** An experiment without figures: a NaN, nothing committed, or a failed status. */
+function withoutFigures(rows: readonly Row[]): Row[] {
+  return rows.filter(
+    (r) =>
+      Object.values(r).some((v) => typeof v === 'number' && Number.isNaN(v)) ||
+      r['committed'] === 0 ||
+      r['mutations'] === 0 ||
+      (typeof r['status'] === 'string' && r['status'].startsWith('FAILED')),
+  );
 }
 
 async function main(): Promise<void> {
@@ -27,31 +126,47 @@ async function main(): Promise<void> {
     node: process.version,
     cpu: os.cpus()[0]?.model ?? 'unknown',
   };
+  const selected = GROUPS.filter((g) => only.includes(g));
+  const total = selected.reduce((s, g) => s + groups[g].steps, 0);
   const bar = new SingleBar(
     { format: 'bench [{bar}] {value}/{total} {step}', clearOnComplete: true, stream: process.stderr },
     Presets.shades_classic,
   );
-  bar.start(steps, 0, { step: 'starting' });
+  bar.start(total, 0, { step: 'starting' });
   let done = 0;
-  const rows = await devnetBenchmarks(size, (step) => bar.update(done++, { step }));
-  bar.update(steps, { step: 'done' });
-  bar.stop();
-  const header = `machine: ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.cpu}; size: ${smoke ? 'smoke' : 'full'}`;
-  process.stdout.write(`\n${header}\n\n${table(rows)}\n`);
-  const dir = path.resolve(__dirname, '../../../test/bench/results');
+  const dir = path.join(repoRoot(), 'test/bench/results');
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `devnet-${smoke ? 'smoke' : 'full'}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify(
-      { machine, size: smoke ? 'smoke' : 'full', when: new Date().toISOString(), rows },
-      null,
-      2,
-    ),
-  );
-  process.stdout.write(`\nwritten to ${path.relative(process.cwd(), file)}\n`);
-  const missing = rows.filter((r) => Object.values(r).some((v) => typeof v === 'number' && Number.isNaN(v)));
-  if (missing.length > 0 || rows.some((r) => r.committed === 0)) {
+  const outputs: string[] = [];
+  let failed = false;
+  for (const group of selected) {
+    let rows: Row[];
+    const started = new Date();
+    try {
+      rows = await groups[group].run((step) => bar.update(done++, { step }));
+    } catch (err) {
+      bar.stop();
+      process.stderr.write(`bench group ${group} failed: ${(err as Error).stack ?? String(err)}\n`);
+      failed = true;
+      bar.start(total, done, { step: 'next group' });
+      continue;
+    }
+    const header = `${group}: ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.cpu}; size: ${sizeName}; ${Math.round((Date.now() - started.getTime()) / 1000)} s`;
+    const file = path.join(dir, `${group}-${sizeName}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({ group, machine, size: sizeName, when: started.toISOString(), rows }, null, 2),
+    );
+    outputs.push(`\n${header}\n\n${table(rows)}\n\nwritten to ${path.relative(process.cwd(), file)}\n`);
+    const empty = withoutFigures(rows);
+    if (empty.length > 0) {
+      failed = true;
+      outputs.push(`experiments without figures: ${empty.map((r) => r.experiment).join('; ')}\n`);
+    }
+  }
+  bar.update(total, { step: 'done' });
+  bar.stop();
+  process.stdout.write(outputs.join(''));
+  if (failed) {
     process.stderr.write('some experiments produced no figures\n');
     process.exitCode = 1;
   }
