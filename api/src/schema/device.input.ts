@@ -20,3 +20,21 @@ export class DeviceInput {
   @Field(() => ID, { nullable: true, description: 'A sensor only: the gateway that reports for it' })
   gatewayId?: string;
 }
+
+@InputType({
+  description:
+    "A device that generated its own key: the API registers it with the organisation's CA and on the ledger, and returns its enrolment secret sealed for that key",
+})
+export class ProvisionDeviceInput {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => DeviceKind)
+  kind!: DeviceKind;
+
+  @Field(() => String, { description: "The device's public key (PEM, EC P-256), as `edge keygen` prints it" })
+  publicKey!: string;
+
+  @Field(() => String, { nullable: true, description: 'The CA enrollment id; default the device id' })
+  enrollmentId?: string;
+}

@@ -1,13 +1,16 @@
 // Devices (seed 4.2, 4.6): an organisation admin registers its devices by enrollment id, binds them to
 // shipments and deactivates them. Any member may read a device (the chaincode does not restrict it).
 
+import { randomBytes } from 'node:crypto';
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { CaError, SealedSecretError, sealSecret } from '../../../network/client/src';
 import type { ApiContext } from '../context.type';
+import { ApiError, ErrorCode } from '../errors';
 import { MutationOptions, type Payload } from './common.type';
-import { DeviceInput } from './device.input';
-import { Device, DeviceBinding, DeviceBindingPayload, DevicePayload } from './device.type';
+import { DeviceInput, ProvisionDeviceInput } from './device.input';
+import { Device, DeviceBinding, DeviceBindingPayload, DevicePayload, ProvisionedDevice } from './device.type';
 import { compact, loadPublic } from './page';
-import { json, requireAdmin, submitAs } from './resolve';
+import { evaluateOrNull, json, requireAdmin, submitAs } from './resolve';
 
 @Resolver(() => Device)
 export class DeviceResolver {
@@ -25,6 +28,73 @@ export class DeviceResolver {
   ): Promise<Payload<Device>> {
     requireAdmin(ctx);
     return submitAs(ctx, 'device:registerDevice', [json(compact(input))], options);
+  }
+
+  /**
+   * Seed Figure 9 with the device's own key: the admin registers the device's identity with the CA (the
+   * secret is generated here, usable once, and leaves only sealed for the device's public key), then
+   * records the device on the ledger signed by the admin. The ledger is checked first so that a taken
+   * id costs no CA registration.
+   */
+  @Mutation(() => ProvisionedDevice, {
+    description:
+      "An organisation admin provisions a device that made its own key: CA registration, ledger registration, and the enrolment secret sealed for the device's key",
+  })
+  async provisionDevice(
+    @Arg('input', () => ProvisionDeviceInput) input: ProvisionDeviceInput,
+    @Arg('options', () => MutationOptions, { nullable: true }) options: MutationOptions | undefined,
+    @Ctx() ctx: ApiContext,
+  ): Promise<ProvisionedDevice> {
+    const admin = requireAdmin(ctx);
+    const ca = ctx.services.cas.get(admin.mspId);
+    if (!ca) throw new ApiError(ErrorCode.LEDGER_UNAVAILABLE, `no CA is configured for ${admin.mspId}`);
+    const enrollmentId = input.enrollmentId ?? input.id;
+    const secret = randomBytes(18).toString('base64url');
+    let sealedSecret: string;
+    try {
+      sealedSecret = await sealSecret(secret, input.publicKey);
+    } catch (err) {
+      if (err instanceof SealedSecretError)
+        throw new ApiError(ErrorCode.BAD_USER_INPUT, `publicKey: ${err.message}`);
+      throw err;
+    }
+    if (await evaluateOrNull(ctx, 'device:getDevice', [input.id]))
+      throw new ApiError(ErrorCode.CONFLICT, `device ${input.id} already exists`);
+    const registrar = ctx.services.wallet.get(admin.label);
+    if (!registrar) throw new ApiError(ErrorCode.FORBIDDEN, `no identity '${admin.label}' in the wallet`);
+    try {
+      await ca.register(registrar, {
+        enrollmentId,
+        secret,
+        type: 'client',
+        maxEnrollments: 1,
+        attrs: [{ name: 'role', value: 'device', ecert: true }],
+      });
+    } catch (err) {
+      if (err instanceof CaError) {
+        const code =
+          err.code === 'ALREADY_REGISTERED'
+            ? ErrorCode.CONFLICT
+            : err.code === 'CA_UNREACHABLE'
+              ? ErrorCode.LEDGER_UNAVAILABLE
+              : ErrorCode.FORBIDDEN;
+        throw new ApiError(code, `the CA refused: ${err.message}`, { cause: err });
+      }
+      throw err;
+    }
+    const payload = await submitAs<Device>(
+      ctx,
+      'device:registerDevice',
+      [json({ id: input.id, enrollmentId, kind: input.kind })],
+      options,
+    );
+    return {
+      transaction: payload.transaction,
+      device: payload.entity ?? null,
+      enrollmentId,
+      sealedSecret,
+      mspId: admin.mspId,
+    };
   }
 
   @Mutation(() => DeviceBindingPayload, {

@@ -1,7 +1,7 @@
 // IoT devices as the chaincode stores them (seed 4.2, 4.6), and a device's binding to a shipment.
 
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { PayloadOf } from './common.type';
+import { PayloadOf, TransactionReceipt } from './common.type';
 
 /** GraphQL names map to the stored lower-case values. */
 export enum DeviceKind {
@@ -68,3 +68,24 @@ export class DeviceBinding {
 
 export const DevicePayload = PayloadOf(Device, 'Device', 'device');
 export const DeviceBindingPayload = PayloadOf(DeviceBinding, 'DeviceBinding', 'binding');
+
+@ObjectType({ description: 'A provisioned device: what the device needs to enrol with its own key' })
+export class ProvisionedDevice {
+  @Field(() => TransactionReceipt)
+  transaction!: TransactionReceipt;
+
+  @Field(() => Device, { nullable: true })
+  device?: Device | null;
+
+  @Field({ description: 'The enrollment id registered with the CA' })
+  enrollmentId!: string;
+
+  @Field({
+    description:
+      'The enrolment secret, a JWE (ECDH-ES, A256GCM) only the device key opens; pass it to `edge enroll`',
+  })
+  sealedSecret!: string;
+
+  @Field({ description: "The organisation's MSP ID" })
+  mspId!: string;
+}

@@ -45,3 +45,4 @@ export type {
   AttributeRequest,
   IdentityType,
 } from './ca';
+export { sealSecret, openSealedSecret, SealedSecretError } from './sealed';
