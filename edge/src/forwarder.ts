@@ -48,7 +48,10 @@ interface Row {
   submittedAt?: number;
 }
 
-/** Events: 'committed' (rows: TxRow[], blockNumber), 'rejected' (row, reason), 'status' (ForwarderStatus). */
+/**
+ * Events: 'committed' (rows: TxRow[], blockNumber), 'rejected' (row, reason), 'requeued' (row, code),
+ * 'status' (ForwarderStatus).
+ */
 export class Forwarder extends EventEmitter {
   readonly #buffer: StoreAndForwardBuffer;
   readonly #stages: LedgerStages;
@@ -117,7 +120,13 @@ export class Forwarder extends EventEmitter {
     }
     if (this.#rows.size > 0)
       this.#log.info({ transactions: this.#rows.size }, 'resuming buffered transactions');
-    this.#unsubscribe = this.#buffer.onRecords(() => this.kick());
+    const offRecords = this.#buffer.onRecords(() => this.kick());
+    // Rows the buffer dropped (age or size limits; never sent) must not be endorsed or submitted.
+    const offDropped = this.#buffer.onDroppedTransactions((ids) => ids.forEach((id) => this.#untrack(id)));
+    this.#unsubscribe = () => {
+      offRecords();
+      offDropped();
+    };
     // Commit time-outs and age limits are checked on a slow clock; the pump runs on events.
     this.#timer = setInterval(() => {
       this.#checkCommitTimeouts();
@@ -170,9 +179,19 @@ export class Forwarder extends EventEmitter {
     for (const row of committed) this.#untrack(row.id);
     for (const row of failed) {
       this.#untrack(row.id);
-      const code = outcomes.find((o) => o.txId === row.txId)?.validationCode;
-      this.#log.warn({ txId: row.txId, validationCode: code }, 'transaction invalid at commit');
-      this.emit('rejected', row, `invalid at commit: ${code}`);
+      const outcome = outcomes.find((o) => o.txId === row.txId);
+      const code = outcome?.validationCode;
+      if (outcome?.requeue) {
+        // Its records are formed into a new transaction; they may now follow records submitted after them.
+        this.#log.warn(
+          { txId: row.txId, validationCode: code },
+          'transaction invalidated by a conflict; records requeued',
+        );
+        this.emit('requeued', row, code);
+      } else {
+        this.#log.warn({ txId: row.txId, validationCode: code }, 'transaction invalid at commit');
+        this.emit('rejected', row, `invalid at commit: ${code}`);
+      }
     }
     if (committed.length > 0) this.emit('committed', committed, blockNumber);
     if (outcomes.length > 0 || !this.#listening) this.kick();
@@ -377,13 +396,19 @@ export class Forwarder extends EventEmitter {
         this.#log.error({ reason: refused }, 'the network refuses this device; records stay buffered');
       else this.#log.warn({ err: err.message }, 'link to the network lost; buffering');
     }
-    this.#recovering ??= this.#recover().finally(() => (this.#recovering = undefined));
+    if (!this.#recovering) this.#recovering = this.#recover();
   }
 
   /** Seed section 7.3: error rows go back to their stage, with back-off and jitter, until the link holds. */
   async #recover(): Promise<void> {
     let failures = 0;
-    while (!this.#stopped && !this.#status.online) {
+    for (;;) {
+      // Cleared in the same synchronous step as the decision to leave, so that a failure right after
+      // always finds either this loop still running or no loop, and starts one.
+      if (this.#stopped || this.#status.online) {
+        this.#recovering = undefined;
+        return;
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, nextDelay(this.#policy, failures++));
         this.#wakeRecovery = () => {
@@ -392,8 +417,7 @@ export class Forwarder extends EventEmitter {
         };
       });
       this.#wakeRecovery = undefined;
-      if (this.#stopped) return;
-      await this.#probe();
+      if (!this.#stopped) await this.#probe();
     }
   }
 
@@ -406,18 +430,19 @@ export class Forwarder extends EventEmitter {
         r.state = target;
       }
     }
-    const oldest = [...this.#rows.values()].find((r) => !r.busy);
+    // The probe is the first row that still needs the network; rows awaiting their commit are the
+    // listener's business, and claiming "online" without a real attempt would reset the back-off.
+    const oldest = [...this.#rows.values()].find((r) => r.state !== 'PENDING_COMMIT');
     if (!oldest) {
       this.#online();
       this.kick();
       return;
     }
+    if (oldest.busy) return; // an attempt is in flight; its outcome decides
     oldest.busy = true;
     try {
       if (oldest.state === 'PENDING_ENDORSEMENT') await this.#endorse(oldest);
-      else if (oldest.state === 'PENDING_ORDERING' && [...this.#rows.values()][0] === oldest)
-        await this.#submit(oldest);
-      else this.#online(); // nothing to probe with: let the pump try
+      else await this.#submit(oldest);
     } finally {
       oldest.busy = false;
     }

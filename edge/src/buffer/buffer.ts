@@ -209,6 +209,7 @@ export class StoreAndForwardBuffer {
   #closed = false;
   #records: number;
   #listeners = new Set<() => void>();
+  #dropListeners = new Set<(txRowIds: number[]) => void>();
 
   constructor(options: BufferOptions) {
     this.file = options.file;
@@ -227,6 +228,16 @@ export class StoreAndForwardBuffer {
   onRecords(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Called with the ids of transaction rows dropped by the size or age limits (never sent). */
+  onDroppedTransactions(listener: (txRowIds: number[]) => void): () => void {
+    this.#dropListeners.add(listener);
+    return () => this.#dropListeners.delete(listener);
+  }
+
+  #notifyDropped(ids: number[]): void {
+    if (ids.length > 0) for (const l of this.#dropListeners) l(ids);
   }
 
   /** Accepts a reading; resolves with its sequence number once it is on disk. */
@@ -312,6 +323,7 @@ export class StoreAndForwardBuffer {
    */
   #dropOldest(n: number, reason: DropReason = 'full'): number {
     let dropped = 0;
+    const droppedTxs: number[] = [];
     const loose = this.#db
       .prepare<[number], { id: number }>('SELECT id FROM intake WHERE tx IS NULL ORDER BY id LIMIT ?')
       .all(n);
@@ -329,16 +341,20 @@ export class StoreAndForwardBuffer {
       this.#db.prepare('DELETE FROM intake WHERE tx = ?').run(tx.id);
       this.#db.prepare('DELETE FROM txs WHERE id = ?').run(tx.id);
       dropped += tx.records;
+      droppedTxs.push(tx.id);
     }
     this.#records -= dropped;
     if (dropped > 0) this.#bump(`dropped:${reason}`, dropped);
+    // The forwarder only stops tracking these rows, which is right whether or not the caller's SQLite
+    // transaction commits (a rolled-back drop leaves rows the forwarder reloads at its next start).
+    this.#notifyDropped(droppedTxs);
     return dropped;
   }
 
   /** Drops records older than `maxAgeMs` that were never sent to the orderer; returns how many. */
   expire(): number {
     const cutoff = this.#now() - this.limits.maxAgeMs;
-    return this.#db.transaction(() => {
+    const result = this.#db.transaction(() => {
       let dropped = 0;
       const loose = this.#db.prepare('DELETE FROM intake WHERE tx IS NULL AND accepted_at < ?').run(cutoff);
       dropped += loose.changes;
@@ -355,8 +371,10 @@ export class StoreAndForwardBuffer {
       }
       this.#records -= dropped;
       if (dropped > 0) this.#bump('dropped:expired', dropped);
-      return dropped;
+      return { dropped, txs: stale.map((t) => t.id) };
     })();
+    this.#notifyDropped(result.txs);
+    return result.dropped;
   }
 
   /** Records not yet in a transaction, oldest first. */
@@ -383,7 +401,7 @@ export class StoreAndForwardBuffer {
   /**
    * Binds records to a new transaction in PENDING_ENDORSEMENT with its signed proposal, atomically:
    * after a crash the records are either free (the proposal was never sent) or bound to stored bytes.
-   * Returns undefined when a record vanished meanwhile (dropped), so the caller forms again.
+   * Throws an error that `isVanished` recognises when a record was dropped meanwhile; nothing is bound.
    */
   formTransaction(
     records: readonly IntakeRecord[],
