@@ -38,6 +38,16 @@ export const EdgeConfigSchema = z
       })
       .strict()
       .default({}),
+    /** How long each network stage may take before the row is parked and retried. */
+    timeouts: z
+      .object({
+        endorseMs: z.number().int().positive().default(10_000),
+        submitMs: z.number().int().positive().default(10_000),
+        /** A submitted transaction not seen committed in this time is submitted again (same bytes). */
+        commitMs: z.number().int().positive().default(30_000),
+      })
+      .strict()
+      .default({}),
     /** The HTTP endpoint where registered small devices post readings (section 4.6). */
     smallDevices: z
       .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535) })

@@ -72,7 +72,16 @@ export async function startEdge(config: EdgeConfig, options: StartEdgeOptions): 
   let connection: GatewayConnection;
   try {
     // No network traffic happens here: grpc-js connects lazily, so an edge starts offline too.
-    connection = await connectGateway({ profile, identity, ...(config.peer ? { peer: config.peer } : {}) });
+    connection = await connectGateway({
+      profile,
+      identity,
+      ...(config.peer ? { peer: config.peer } : {}),
+      timeouts: {
+        endorse: config.timeouts.endorseMs,
+        submit: config.timeouts.submitMs,
+        commitStatus: config.timeouts.commitMs,
+      },
+    });
   } catch (err) {
     buffer.close();
     throw err;
@@ -84,6 +93,7 @@ export async function startEdge(config: EdgeConfig, options: StartEdgeOptions): 
     log: log.child({ component: 'forwarder' }),
     batchSize: config.batch.size,
     lingerMs: config.batch.lingerMs,
+    commitTimeoutMs: config.timeouts.commitMs,
   });
   let stream: EdgeStatus['commitStream'] = { connected: false };
   const listener = new CommitListener({

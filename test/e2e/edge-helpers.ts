@@ -2,6 +2,7 @@
 // (the natural path for provisioning devices), a negotiated order and a shipment, and edge devices
 // provisioned through the API's provisionDevice mutation and enrolled with their own keys.
 
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseBlock, type ParsedBlock } from '../../network/client/src';
 import type { Devnet } from '../../network/devnet/src/devnet';
@@ -16,6 +17,7 @@ import {
   CreateShipmentDocument,
   ProvisionDeviceDocument,
 } from '../../schema/generated/operations';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { connectClient, makeTempDir, removeDir, readBlocks } from '../integration/helpers';
 import {
   adminKeyOf,
@@ -172,6 +174,32 @@ export function writtenReadings(
       }
     }
   return out;
+}
+
+/**
+ * A copy of the devnet's profile (beside it, so its relative certificate paths hold) whose peers of one
+ * organisation are reached through fault proxies. TLS still verifies: the profile keeps each host alias.
+ */
+export async function proxiedProfile(
+  world: EdgeWorld,
+  mspId = 'Org2MSP',
+): Promise<{ file: string; proxies: FaultProxy[] }> {
+  const profile = JSON.parse(readFileSync(world.profilePath, 'utf8')) as {
+    organizations: { mspId: string; peers: { endpoint: string }[] }[];
+  };
+  const proxies: FaultProxy[] = [];
+  for (const peer of profile.organizations.find((o) => o.mspId === mspId)?.peers ?? []) {
+    const i = peer.endpoint.lastIndexOf(':');
+    const proxy = await startFaultProxy({
+      target: { host: peer.endpoint.slice(0, i), port: Number(peer.endpoint.slice(i + 1)) },
+    });
+    proxies.push(proxy);
+    peer.endpoint = proxy.address;
+  }
+  if (proxies.length === 0) throw new Error(`no ${mspId} peer in the devnet profile`);
+  const file = path.join(path.dirname(world.profilePath), `network-via-proxy-${mspId}.json`);
+  writeFileSync(file, JSON.stringify(profile, null, 2));
+  return { file, proxies };
 }
 
 export { removeDir };
