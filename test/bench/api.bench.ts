@@ -62,12 +62,12 @@ interface ApiProcess extends ApiServerReady {
 }
 
 /** Forks a benchmark helper and waits for its first message (it is loaded and listening for jobs). */
-function forkHelper(file: string, execArgv: string[] = []): ChildProcess {
+export function forkHelper(file: string, execArgv: string[] = []): ChildProcess {
   return fork(path.join(__dirname, file), [], { stdio: 'inherit', execArgv });
 }
 
 /** The next message of a child that satisfies `accept`; rejects on an `error` message or an exit. */
-function nextMessage<T>(child: ChildProcess, accept: (msg: T) => boolean): Promise<T> {
+export function nextMessage<T>(child: ChildProcess, accept: (msg: T) => boolean): Promise<T> {
   return new Promise((resolve, reject) => {
     const onMessage = (msg: T | { error: string; type?: string }) => {
       if (msg && typeof msg === 'object' && 'error' in msg && typeof msg.error === 'string') {
@@ -91,7 +91,7 @@ function nextMessage<T>(child: ChildProcess, accept: (msg: T) => boolean): Promi
   });
 }
 
-function stopChild(child: ChildProcess, message: unknown): Promise<void> {
+export function stopChild(child: ChildProcess, message: unknown): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -122,7 +122,7 @@ async function runLoad(job: LoadJob): Promise<{ result: LoadResult; child: Child
   return { result: await done, child };
 }
 
-function round1(n: number): number {
+export function round1(n: number): number {
   return Math.round(n * 10) / 10;
 }
 
@@ -135,13 +135,13 @@ function latencyColumns(samples: readonly number[]): Record<string, number> {
 }
 
 /** "devnet 0.95, chaincode 0.31, API 0.52, client 0.08": average cores busy per process group. */
-function coresColumn(cpu: Record<string, { cores: number }>): string {
+export function coresColumn(cpu: Record<string, { cores: number }>): string {
   return Object.entries(cpu)
     .map(([label, { cores }]) => `${label} ${Number.isFinite(cores) ? cores.toFixed(2) : '?'}`)
     .join(', ');
 }
 
-function chaincodeServers(exclude: readonly number[]): { label: string; pid: number }[] {
+export function chaincodeServers(exclude: readonly number[]): { label: string; pid: number }[] {
   return childProcesses(process.pid)
     .filter((p) => !exclude.includes(p.pid))
     .map((p) => ({ label: 'chaincode', pid: p.pid }));

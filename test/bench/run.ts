@@ -1,4 +1,4 @@
-// `npm run bench [-- --smoke] [-- --only devnet|api] [-- --cpu-prof]`: runs the benchmark groups in turn,
+// `npm run bench [-- --smoke] [-- --only devnet|api|edge] [-- --cpu-prof]`: runs the benchmark groups in turn,
 // prints a Markdown table per group headed by the machine, and writes each group's figures as JSON to
 // test/bench/results/<group>-<size>.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -8,9 +8,10 @@ import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
 import { apiBenchmarks, apiSteps, type ApiBenchSize } from './api.bench';
 import { devnetBenchmarks, type BenchSize, type Row } from './devnet.bench';
+import { edgeBenchmarks, edgeSteps, type EdgeBenchSize } from './edge.bench';
 import { repoRoot } from './stats';
 
-const GROUPS = ['devnet', 'api'] as const;
+const GROUPS = ['devnet', 'api', 'edge'] as const;
 type Group = (typeof GROUPS)[number];
 
 const { values: args } = parseArgs({
@@ -65,6 +66,30 @@ const apiSize: ApiBenchSize = smoke
       dashboardQueries: 200,
     };
 
+const edgeSize: EdgeBenchSize = smoke
+  ? {
+      intakeReadings: 20_000,
+      intakeOutstanding: 2_000,
+      sustainedReadings: 3_000,
+      batchSizes: [100, 500],
+      backlogReadings: 5_000,
+      backlogBatchSize: 500,
+      edgeOutstanding: 2_000,
+      signMs: 500,
+    }
+  : {
+      intakeReadings: 200_000,
+      intakeOutstanding: 2_000,
+      sustainedReadings: 60_000,
+      batchSizes: [100, 500],
+      backlogReadings: 100_000,
+      backlogBatchSize: 500,
+      edgeOutstanding: 2_000,
+      signMs: 3_000,
+    };
+
+const cpuProfDir = args['cpu-prof'] ? path.join(repoRoot(), 'test/bench/results/profiles') : undefined;
+
 interface GroupRun {
   readonly steps: number;
   run(tick: (label: string) => void): Promise<Row[]>;
@@ -77,10 +102,11 @@ const groups: Record<Group, GroupRun> = {
   },
   api: {
     steps: apiSteps(apiSize),
-    run: (tick) =>
-      apiBenchmarks(apiSize, tick, {
-        ...(args['cpu-prof'] ? { cpuProfDir: path.join(repoRoot(), 'test/bench/results/profiles') } : {}),
-      }),
+    run: (tick) => apiBenchmarks(apiSize, tick, cpuProfDir ? { cpuProfDir } : {}),
+  },
+  edge: {
+    steps: edgeSteps(edgeSize),
+    run: (tick) => edgeBenchmarks(edgeSize, tick, cpuProfDir ? { cpuProfDir } : {}),
   },
 };
 
