@@ -76,6 +76,9 @@ export async function startEdge(config: EdgeConfig, options: StartEdgeOptions): 
       profile,
       identity,
       ...(config.peer ? { peer: config.peer } : {}),
+      // grpc-js backs off reconnects up to 120 s by default; after an outage a device should notice the
+      // link within seconds, since its backlog waits on it.
+      grpcOptions: { 'grpc.initial_reconnect_backoff_ms': 250, 'grpc.max_reconnect_backoff_ms': 5000 },
       timeouts: {
         endorse: config.timeouts.endorseMs,
         submit: config.timeouts.submitMs,
