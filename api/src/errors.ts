@@ -10,6 +10,7 @@ import {
   GatewayError,
   type ErrorDetail,
 } from '@hyperledger/fabric-gateway';
+import type { CaError } from '../../network/client/src';
 
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
@@ -140,4 +141,17 @@ function fromGatewayError(err: GatewayError, transactionId: string | undefined):
 function transactionIdOf(err: GatewayError): string | undefined {
   const id = (err as GatewayError & { transactionId?: unknown }).transactionId;
   return typeof id === 'string' ? id : undefined;
+}
+
+/** A Fabric CA refusal (register, enrol) as the client should see it. */
+export function fromCaError(err: CaError): ApiError {
+  const code =
+    err.code === 'ALREADY_REGISTERED'
+      ? ErrorCode.CONFLICT
+      : err.code === 'CA_UNREACHABLE'
+        ? ErrorCode.LEDGER_UNAVAILABLE
+        : err.code === 'NOT_AUTHORIZED' || err.code === 'AUTHENTICATION_FAILED'
+          ? ErrorCode.FORBIDDEN
+          : ErrorCode.BAD_USER_INPUT;
+  return new ApiError(code, `the CA refused: ${err.message}`, { cause: err });
 }

@@ -159,13 +159,16 @@ export async function startEdge(config: EdgeConfig, options: StartEdgeOptions): 
     forwarder,
     record: (sample) => accept(rule.offer(sample)),
     tick: (nowMs = Date.now()) => accept(rule.tick(nowMs)),
-    status: () => ({
-      deviceId: config.deviceId,
-      buffer: buffer.counts(),
-      link: forwarder.status,
-      commitStream: stream,
-      ...(buffer.lastCommitted(1)[0] ? { lastCommit: buffer.lastCommitted(1)[0] } : {}),
-    }),
+    status: () => {
+      const [lastCommit] = buffer.lastCommitted(1);
+      return {
+        deviceId: config.deviceId,
+        buffer: buffer.counts(),
+        link: forwarder.status,
+        commitStream: stream,
+        ...(lastCommit ? { lastCommit } : {}),
+      };
+    },
     drained: (timeoutMs = 60_000) => waitDrained(buffer, forwarder, timeoutMs),
     close: async () => {
       abort.abort();
@@ -258,7 +261,7 @@ async function waitDrained(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   forwarder.flush();
-  while (buffer.counts().records > 0) {
+  while (buffer.heldRecords > 0) {
     if (Date.now() > deadline) {
       const c = buffer.counts();
       throw new Error(

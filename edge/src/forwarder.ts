@@ -11,7 +11,7 @@ import { RECOVERY_TARGET, type TxState } from './buffer/states';
 import type { FilteredTx } from './fabric/commits';
 import { StageError, type LedgerStages } from './fabric/stages';
 import { MAX_READINGS_PER_TRANSACTION } from './reading';
-import { nextDelay, RECOVERY_POLICY, type RetryPolicy } from './retry';
+import { nextDelay, RECOVERY_POLICY, WakeableDelay, type RetryPolicy } from './retry';
 
 export const READINGS_FN = 'reading:recordReadings';
 export const SUMMARY_FN = 'reading:recordSummary';
@@ -74,7 +74,7 @@ export class Forwarder extends EventEmitter {
   #stopped = false;
   #lingerTimer: NodeJS.Timeout | undefined;
   #recovering: Promise<void> | undefined;
-  #wakeRecovery: (() => void) | undefined;
+  readonly #recoveryDelay = new WakeableDelay();
   #timer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
 
@@ -128,10 +128,17 @@ export class Forwarder extends EventEmitter {
       offDropped();
     };
     // Commit time-outs and age limits are checked on a slow clock; the pump runs on events.
+    // The age check scans the intake table, so it runs at a tenth of the age limit (at most once a
+    // minute), not on every tick.
+    const expiryEveryMs = Math.min(60_000, Math.max(1000, this.#buffer.limits.maxAgeMs / 10));
+    let lastExpiry = Date.now();
     this.#timer = setInterval(() => {
       this.#checkCommitTimeouts();
-      const expired = this.#buffer.expire();
-      if (expired > 0) this.#log.warn({ records: expired }, 'dropped records older than the age limit');
+      if (Date.now() - lastExpiry >= expiryEveryMs) {
+        lastExpiry = Date.now();
+        const expired = this.#buffer.expire();
+        if (expired > 0) this.#log.warn({ records: expired }, 'dropped records older than the age limit');
+      }
       this.kick();
     }, 1000);
     this.#timer.unref();
@@ -146,7 +153,7 @@ export class Forwarder extends EventEmitter {
 
   /** The link is back (or may be): run recovery now instead of at the end of the back-off. */
   poke(): void {
-    this.#wakeRecovery?.();
+    this.#recoveryDelay.wake();
     this.kick();
   }
 
@@ -155,7 +162,7 @@ export class Forwarder extends EventEmitter {
     this.#unsubscribe?.();
     clearInterval(this.#timer);
     clearTimeout(this.#lingerTimer);
-    this.#wakeRecovery?.();
+    this.#recoveryDelay.wake();
     await this.#recovering;
     while (this.#pumping || this.#submitting || this.#endorsing > 0)
       await new Promise((r) => setTimeout(r, 10));
@@ -222,7 +229,7 @@ export class Forwarder extends EventEmitter {
     if (!this.#status.online || this.#stopped) return;
     this.#startEndorsements();
     this.#startSubmission();
-    if (this.#flushing && this.#buffer.waitingCount() === 0) this.#flushing = false;
+    if (this.#flushing && !this.#buffer.hasWaiting()) this.#flushing = false;
   }
 
   /** Binds waiting records to new signed proposals: full batches at once, a partial one after lingerMs. */
@@ -409,14 +416,7 @@ export class Forwarder extends EventEmitter {
         this.#recovering = undefined;
         return;
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, nextDelay(this.#policy, failures++));
-        this.#wakeRecovery = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wakeRecovery = undefined;
+      await this.#recoveryDelay.wait(nextDelay(this.#policy, failures++));
       if (!this.#stopped) await this.#probe();
     }
   }

@@ -32,3 +32,22 @@ export function nextDelay(policy: RetryPolicy, failures: number, random: () => n
   );
   return Math.max(10, policy.jitter === 'full' ? Math.floor(random() * ceiling) : ceiling);
 }
+
+/** A delay that `wake()` ends early: a loop's back-off, cut short when the link returns or on stop. */
+export class WakeableDelay {
+  #wake: (() => void) | undefined;
+
+  wait(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => (this.#wake = undefined));
+  }
+
+  wake(): void {
+    this.#wake?.();
+  }
+}

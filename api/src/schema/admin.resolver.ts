@@ -5,7 +5,7 @@ import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { CaError } from '../../../network/client/src';
 import { UserAdminError, createUser } from '../auth/users';
 import type { ApiContext } from '../context.type';
-import { ApiError, ErrorCode } from '../errors';
+import { ApiError, ErrorCode, fromCaError } from '../errors';
 import { CreateUserInput, CreatedUser, Me, UserRole } from './admin.type';
 import { requireAdmin, requireCaller } from './resolve';
 
@@ -67,16 +67,6 @@ function userAdminError(err: unknown): ApiError {
           : ErrorCode.FORBIDDEN;
     return new ApiError(code, err.message, { cause: err });
   }
-  if (err instanceof CaError) {
-    const code =
-      err.code === 'ALREADY_REGISTERED'
-        ? ErrorCode.CONFLICT
-        : err.code === 'CA_UNREACHABLE'
-          ? ErrorCode.LEDGER_UNAVAILABLE
-          : err.code === 'NOT_AUTHORIZED' || err.code === 'AUTHENTICATION_FAILED'
-            ? ErrorCode.FORBIDDEN
-            : ErrorCode.BAD_USER_INPUT;
-    return new ApiError(code, `the CA refused: ${err.message}`, { cause: err });
-  }
+  if (err instanceof CaError) return fromCaError(err);
   return new ApiError(ErrorCode.INTERNAL_SERVER_ERROR, (err as Error).message, { cause: err });
 }

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { CaError, SealedSecretError, sealSecret } from '../../../network/client/src';
 import type { ApiContext } from '../context.type';
-import { ApiError, ErrorCode } from '../errors';
+import { ApiError, ErrorCode, fromCaError } from '../errors';
 import { MutationOptions, type Payload } from './common.type';
 import { DeviceInput, ProvisionDeviceInput } from './device.input';
 import { Device, DeviceBinding, DeviceBindingPayload, DevicePayload, ProvisionedDevice } from './device.type';
@@ -71,15 +71,7 @@ export class DeviceResolver {
         attrs: [{ name: 'role', value: 'device', ecert: true }],
       });
     } catch (err) {
-      if (err instanceof CaError) {
-        const code =
-          err.code === 'ALREADY_REGISTERED'
-            ? ErrorCode.CONFLICT
-            : err.code === 'CA_UNREACHABLE'
-              ? ErrorCode.LEDGER_UNAVAILABLE
-              : ErrorCode.FORBIDDEN;
-        throw new ApiError(code, `the CA refused: ${err.message}`, { cause: err });
-      }
+      if (err instanceof CaError) throw fromCaError(err);
       throw err;
     }
     const payload = await submitAs<Device>(

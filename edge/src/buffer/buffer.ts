@@ -394,6 +394,16 @@ export class StoreAndForwardBuffer {
       }));
   }
 
+  /** Whether any record waits for a transaction (cheap: the pump asks often). */
+  hasWaiting(): boolean {
+    return this.#db.prepare('SELECT 1 FROM intake WHERE tx IS NULL LIMIT 1').get() !== undefined;
+  }
+
+  /** Records held in any state, kept in memory (no query). */
+  get heldRecords(): number {
+    return this.#records;
+  }
+
   waitingCount(): number {
     return this.#count('SELECT COUNT(*) AS n FROM intake WHERE tx IS NULL');
   }

@@ -5,7 +5,7 @@
 import type { Network } from '@hyperledger/fabric-gateway';
 import type { peer } from '@hyperledger/fabric-protos';
 import { validationCodeName } from '../../../network/client/src';
-import { nextDelay, type RetryPolicy } from '../retry';
+import { nextDelay, WakeableDelay, type RetryPolicy } from '../retry';
 
 export interface FilteredTx {
   readonly txId: string;
@@ -27,7 +27,7 @@ export class CommitListener {
   #stream: { close(): void } | undefined;
   #stopped = false;
   #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
+  readonly #delay = new WakeableDelay();
 
   constructor(options: CommitListenerOptions) {
     this.#options = options;
@@ -40,13 +40,13 @@ export class CommitListener {
 
   /** Re-opens the stream at once instead of waiting out the back-off (the link came back). */
   poke(): void {
-    this.#wake?.();
+    this.#delay.wake();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#stream?.close();
-    this.#wake?.();
+    this.#delay.wake();
     await this.#loop;
   }
 
@@ -57,14 +57,7 @@ export class CommitListener {
         const start = this.#options.startBlock();
         if (start === undefined) {
           // No checkpoint yet: the forwarder sets one from its first commit (see Forwarder#submit).
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, 200);
-            this.#wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          this.#wake = undefined;
+          await this.#delay.wait(200);
           continue;
         }
         const stream = await this.#options.network.getFilteredBlockEvents({ startBlock: BigInt(start) });
@@ -90,14 +83,7 @@ export class CommitListener {
       } catch (err) {
         if (this.#stopped) break;
         this.#options.onState(false, err as Error);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, nextDelay(this.#options.policy, failures++));
-          this.#wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.#wake = undefined;
+        await this.#delay.wait(nextDelay(this.#options.policy, failures++));
       } finally {
         this.#stream?.close();
         this.#stream = undefined;
