@@ -39,6 +39,7 @@ import { Projector } from './readmodel/projector';
 import { ReadModel } from './readmodel/read-model';
 import { buildApiSchema } from './schema/build';
 import type { Services } from './services';
+import { webHandler, type WebHandler } from './web';
 
 export interface ApiLimits {
   /** Deepest selection set accepted. */
@@ -70,6 +71,8 @@ export interface ApiServerOptions {
   readonly profile: NetworkProfile;
   /** Where the API keeps its SQLite files (wallet, API keys, idempotency, read model). */
   readonly dataDir: string;
+  /** The built dashboard served at `/` (default dist/web); false serves none, and `/` opens GraphiQL. */
+  readonly webRoot?: string | false;
   /** Encrypts the wallet's private keys; from configuration, never stored. */
   readonly walletSecret: string;
   readonly host?: string;
@@ -315,12 +318,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
   await apollo.start();
 
+  const web = options.webRoot === false ? undefined : webHandler(options.webRoot);
   httpServer.on('request', (req, res) => {
     handleHttp(req, res, {
       apollo,
       limits,
       metrics,
       log,
+      web,
       ready: () => projector.running,
       contextFor: (authorization) => contextFor(callerFor(authorization), log),
     }).catch((err: unknown) => {
@@ -449,6 +454,7 @@ interface HttpDeps {
   readonly limits: ApiLimits;
   readonly metrics: ApiMetrics;
   readonly log: Logger;
+  readonly web: WebHandler | undefined;
   readonly ready: () => boolean;
   readonly contextFor: (authorization: string | undefined) => ApiContext;
 }
@@ -475,12 +481,18 @@ async function handleHttp(
       ? send(res, 200, asset.type, asset.body, 'public, max-age=86400')
       : send(res, 404, 'text/plain', 'not found\n');
   }
-  if (url.pathname === '/') {
-    res.writeHead(302, { location: GRAPHQL_PATH });
-    res.end();
-    return;
+  if (url.pathname !== GRAPHQL_PATH) {
+    if (deps.web && (req.method === 'GET' || req.method === 'HEAD')) {
+      const web = deps.web;
+      return web(req, res, () => send(res, 404, 'text/plain', 'not found\n'));
+    }
+    if (url.pathname === '/') {
+      res.writeHead(302, { location: GRAPHQL_PATH });
+      res.end();
+      return;
+    }
+    return send(res, 404, 'text/plain', 'not found\n');
   }
-  if (url.pathname !== GRAPHQL_PATH) return send(res, 404, 'text/plain', 'not found\n');
   if (req.method === 'GET' && (req.headers.accept ?? '').includes('text/html')) {
     return send(res, 200, 'text/html; charset=utf-8', graphiqlPage(GRAPHQL_PATH));
   }
