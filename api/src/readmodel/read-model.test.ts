@@ -255,3 +255,94 @@ void test('eventsAfter filters by name and party in cursor order', () => {
   assert.deepEqual(rm.eventsAfter(undefined, { limit: 100, party: 'p2' }).length, 3);
   assert.equal(rm.eventsAfter(undefined, { limit: 2 }).length, 2);
 });
+
+void test('edge summaries widen min/max and the time span of a shipment summary and are counted apart from readings', () => {
+  const rm = new ReadModel(new Database(':memory:'));
+  const reading = (seq: number, temperature: number, timestamp: string): unknown => ({
+    shipmentId: 's9',
+    deviceId: 'd1',
+    sequence: seq,
+    timestamp,
+    temperature,
+    violations: [],
+  });
+  const summary = (
+    seq: number,
+    from: string,
+    to: string,
+    count: number,
+    sensors: Record<string, { min: number; max: number }>,
+    violations: { field: string }[] = [],
+  ): unknown => ({
+    docType: 'summary',
+    shipmentId: 's9',
+    deviceId: 'd1',
+    sequence: seq,
+    from,
+    to,
+    count,
+    sensors,
+    violations,
+  });
+  const readingKey = (seq: number): string =>
+    key('reading~shipment~device~seq', 's9', 'd1', String(seq).padStart(12, '0'));
+  const summaryKey = (seq: number): string =>
+    key('summary~shipment~device~seq', 's9', 'd1', String(seq).padStart(12, '0'));
+  rm.apply(
+    block(0, [
+      tx([put(readingKey(1), reading(1, 5, '2026-01-01T10:00:00.000Z'))]),
+      tx([
+        put(
+          summaryKey(2),
+          summary(2, '2026-01-01T09:00:00.000Z', '2026-01-01T09:59:00.000Z', 60, {
+            temperature: { min: 2, max: 7 },
+            humidity: { min: 40, max: 55 },
+          }),
+        ),
+      ]),
+    ]),
+  );
+  rm.apply(
+    block(1, [
+      tx([
+        put(
+          summaryKey(3),
+          summary(
+            3,
+            '2026-01-01T10:01:00.000Z',
+            '2026-01-01T11:00:00.000Z',
+            59,
+            { temperature: { min: 4, max: 12 } },
+            [{ field: 'temperature' }],
+          ),
+        ),
+      ]),
+    ]),
+  );
+  const s = rm.shipmentSummary('s9');
+  assert.equal(s.count, 1, 'readings recorded one by one');
+  assert.equal(s.summaries, 2);
+  assert.equal(s.summarizedReadings, 119);
+  assert.equal(s.summaryViolations, 1);
+  assert.deepEqual(
+    { ...s.fields.temperature },
+    {
+      count: 1,
+      summarizedReadings: 119,
+      min: 2,
+      max: 12,
+      firstTimestamp: '2026-01-01T09:00:00.000Z',
+      lastTimestamp: '2026-01-01T11:00:00.000Z',
+      violations: 0,
+      summaryViolations: 1,
+    },
+  );
+  assert.equal(s.fields.humidity.count, 0);
+  assert.equal(s.fields.humidity.summarizedReadings, 60);
+  assert.equal(s.fields.humidity.min, 40);
+  assert.equal(s.fields.humidity.max, 55);
+  assert.equal(s.fields.pressure.min, null);
+  assert.equal(s.fields.pressure.summarizedReadings, 0);
+  // A shipment with neither readings nor summaries.
+  assert.deepEqual(rm.shipmentSummary('none').summaries, 0);
+});

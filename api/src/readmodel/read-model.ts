@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import type { ParsedBlock, ParsedTransaction, ParsedWrite } from '../../../network/client/src';
 
 /** Bumped when the tables change shape; a mismatch drops the projection and rebuilds it from block 0. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 export const ENTITY_TYPES = ['negotiation', 'order', 'shipment', 'device', 'idea', 'certification'] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
@@ -68,7 +68,10 @@ export interface ReadingsOptions {
 }
 
 export interface FieldSummary {
+  /** Readings recorded one by one that carry the field. */
   readonly count: number;
+  /** Readings covered by the edge's periodic summaries that carry the field (not recorded one by one). */
+  readonly summarizedReadings: number;
   readonly min: number | null;
   readonly max: number | null;
   /** Device timestamps (as sent) of the earliest and latest reading carrying the field. */
@@ -76,6 +79,8 @@ export interface FieldSummary {
   readonly lastTimestamp: string | null;
   /** Readings whose value for this field violated the shipment's condition. */
   readonly violations: number;
+  /** Summaries whose minimum or maximum for this field violated the shipment's condition. */
+  readonly summaryViolations: number;
 }
 
 export interface ShipmentSummary {
@@ -84,6 +89,11 @@ export interface ShipmentSummary {
   readonly count: number;
   /** Readings with at least one violation. */
   readonly violations: number;
+  /** Periodic summaries recorded by edge devices in threshold mode, the readings they cover, and how many violated. */
+  readonly summaries: number;
+  readonly summarizedReadings: number;
+  readonly summaryViolations: number;
+  /** min, max, first and last merge recorded readings and summaries; counts keep them apart. */
   readonly fields: Record<SensorField, FieldSummary>;
 }
 
@@ -181,6 +191,16 @@ CREATE TABLE IF NOT EXISTS rm_reading_stats (
   shipment_id TEXT NOT NULL, field TEXT NOT NULL, count INTEGER NOT NULL, min REAL, max REAL,
   first_ms INTEGER, first_ts TEXT, last_ms INTEGER, last_ts TEXT, violations INTEGER NOT NULL,
   PRIMARY KEY (shipment_id, field)) WITHOUT ROWID;
+-- The edge's periodic summaries (threshold mode): one row each, the ranges as columns, so a shipment's
+-- summary aggregates them with one indexed range scan.
+CREATE TABLE IF NOT EXISTS rm_summaries (
+  shipment_id TEXT NOT NULL, device_id TEXT NOT NULL, sequence INTEGER NOT NULL, from_ms INTEGER NOT NULL,
+  to_ms INTEGER NOT NULL, count INTEGER NOT NULL, json TEXT NOT NULL,
+  temperature_min REAL, temperature_max REAL, temperature_violated INTEGER NOT NULL,
+  humidity_min REAL, humidity_max REAL, humidity_violated INTEGER NOT NULL,
+  pressure_min REAL, pressure_max REAL, pressure_violated INTEGER NOT NULL,
+  violation INTEGER NOT NULL, block INTEGER NOT NULL, tx_index INTEGER NOT NULL,
+  PRIMARY KEY (shipment_id, device_id, sequence)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS rm_ratings (
   ratee TEXT NOT NULL, order_id TEXT NOT NULL, rater TEXT NOT NULL, score REAL, timestamp TEXT,
   json TEXT NOT NULL, block INTEGER NOT NULL, tx_index INTEGER NOT NULL,
@@ -214,6 +234,7 @@ const TABLES = [
   'rm_rounds',
   'rm_readings',
   'rm_reading_stats',
+  'rm_summaries',
   'rm_ratings',
   'rm_contributions',
   'rm_shipment_items',
@@ -342,7 +363,35 @@ function entityCreatedAt(doc: Doc): string | undefined {
 }
 
 function emptyField(): FieldSummary {
-  return { count: 0, min: null, max: null, firstTimestamp: null, lastTimestamp: null, violations: 0 };
+  return {
+    count: 0,
+    summarizedReadings: 0,
+    min: null,
+    max: null,
+    firstTimestamp: null,
+    lastTimestamp: null,
+    violations: 0,
+    summaryViolations: 0,
+  };
+}
+
+function minOf(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b);
+}
+
+function maxOf(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.max(a, b);
+}
+
+/** The earlier of two timestamps; a reading's is kept as the device sent it, so compare instants. */
+function earliest(a: string | null, b: string | null): string | null {
+  if (a === null || b === null) return a ?? b;
+  return Date.parse(b) < Date.parse(a) ? b : a;
+}
+
+function latest(a: string | null, b: string | null): string | null {
+  if (a === null || b === null) return a ?? b;
+  return Date.parse(b) > Date.parse(a) ? b : a;
 }
 
 export class ReadModel {
@@ -538,6 +587,10 @@ export class ReadModel {
       case 'reading~shipment~device~seq':
         if (a1 === undefined || a2 === undefined || a3 === undefined) return;
         this.#projectReading(a1, a2, Number(a3), doc, blockNumber, tx, dirty);
+        return;
+      case 'summary~shipment~device~seq':
+        if (a1 === undefined || a2 === undefined || a3 === undefined) return;
+        this.#projectSummary(a1, a2, Number(a3), doc, blockNumber, tx);
         return;
       case 'rating~ratee~order~rater':
         if (a1 === undefined || a2 === undefined || a3 === undefined) return;
@@ -749,6 +802,57 @@ export class ReadModel {
     }
   }
 
+  #projectSummary(
+    shipmentId: string,
+    deviceId: string,
+    sequence: number,
+    doc: Doc | undefined,
+    blockNumber: bigint,
+    tx: ParsedTransaction,
+  ): void {
+    if (!doc) {
+      this.#stmt('DELETE FROM rm_summaries WHERE shipment_id = ? AND device_id = ? AND sequence = ?').run(
+        shipmentId,
+        deviceId,
+        sequence,
+      );
+      return;
+    }
+    const ms = (value: unknown): number => {
+      const parsed = Date.parse(str(value) ?? '');
+      return Number.isNaN(parsed) ? Date.parse(tx.timestamp) || 0 : parsed;
+    };
+    const sensors = (doc['sensors'] ?? {}) as Record<string, { min?: unknown; max?: unknown } | undefined>;
+    const violations = Array.isArray(doc['violations']) ? (doc['violations'] as { field?: unknown }[]) : [];
+    const violated = new Set(violations.map((v) => v.field));
+    const range: Record<string, number | null> = {};
+    for (const field of SENSOR_FIELDS) {
+      range[`${field}_min`] = num(sensors[field]?.min);
+      range[`${field}_max`] = num(sensors[field]?.max);
+      range[`${field}_violated`] = violated.has(field) ? 1 : 0;
+    }
+    this.#stmt(
+      `INSERT OR REPLACE INTO rm_summaries (shipment_id, device_id, sequence, from_ms, to_ms, count, json,
+         temperature_min, temperature_max, temperature_violated, humidity_min, humidity_max, humidity_violated,
+         pressure_min, pressure_max, pressure_violated, violation, block, tx_index)
+       VALUES (@shipment, @device, @sequence, @from, @to, @count, @json, @temperature_min, @temperature_max,
+         @temperature_violated, @humidity_min, @humidity_max, @humidity_violated, @pressure_min, @pressure_max,
+         @pressure_violated, @violation, @block, @tx)`,
+    ).run({
+      shipment: shipmentId,
+      device: deviceId,
+      sequence,
+      from: ms(doc['from']),
+      to: ms(doc['to']),
+      count: num(doc['count']) ?? 0,
+      json: JSON.stringify(doc),
+      ...range,
+      violation: violations.length > 0 ? 1 : 0,
+      block: blockNumber,
+      tx: tx.index,
+    });
+  }
+
   #bumpStats(
     shipmentId: string,
     field: string,
@@ -911,6 +1015,7 @@ export class ReadModel {
         violations = r['violations'] as number;
       } else if ((SENSOR_FIELDS as readonly string[]).includes(field)) {
         fields[field as SensorField] = {
+          ...emptyField(),
           count: r['count'] as number,
           min: num(r['min']),
           max: num(r['max']),
@@ -920,7 +1025,40 @@ export class ReadModel {
         };
       }
     }
-    return { shipmentId, count, violations, fields };
+    const agg = this.#stmt(
+      `SELECT COUNT(*) AS summaries, TOTAL(count) AS readings, TOTAL(violation) AS violations,
+         ${SENSOR_FIELDS.map(
+           (f) => `MIN(${f}_min) AS ${f}_min, MAX(${f}_max) AS ${f}_max,
+           TOTAL(CASE WHEN ${f}_min IS NOT NULL THEN count END) AS ${f}_readings,
+           TOTAL(${f}_violated) AS ${f}_violations,
+           MIN(CASE WHEN ${f}_min IS NOT NULL THEN from_ms END) AS ${f}_from,
+           MAX(CASE WHEN ${f}_min IS NOT NULL THEN to_ms END) AS ${f}_to`,
+         ).join(',\n')}
+       FROM rm_summaries WHERE shipment_id = ?`,
+    ).get(shipmentId) as Row;
+    for (const field of SENSOR_FIELDS) {
+      const f = fields[field];
+      const from = num(agg[`${field}_from`]);
+      const to = num(agg[`${field}_to`]);
+      fields[field] = {
+        ...f,
+        summarizedReadings: agg[`${field}_readings`] as number,
+        summaryViolations: agg[`${field}_violations`] as number,
+        min: minOf(f.min, num(agg[`${field}_min`])),
+        max: maxOf(f.max, num(agg[`${field}_max`])),
+        firstTimestamp: earliest(f.firstTimestamp, from === null ? null : new Date(from).toISOString()),
+        lastTimestamp: latest(f.lastTimestamp, to === null ? null : new Date(to).toISOString()),
+      };
+    }
+    return {
+      shipmentId,
+      count,
+      violations,
+      summaries: agg['summaries'] as number,
+      summarizedReadings: agg['readings'] as number,
+      summaryViolations: agg['violations'] as number,
+      fields,
+    };
   }
 
   /** Ratings received by a party, oldest first. */

@@ -67,6 +67,9 @@ export class ShipmentReadingsResolver {
       shipmentId: stored.shipmentId,
       count: stored.count,
       violations: stored.violations,
+      summaries: stored.summaries,
+      summarizedReadings: stored.summarizedReadings,
+      summaryViolations: stored.summaryViolations,
       ...stored.fields,
     };
   }

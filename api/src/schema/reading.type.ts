@@ -99,23 +99,37 @@ export class ReadingBatchResult {
 
 @ObjectType({ description: "Aggregates of one sensor field over a shipment's readings" })
 export class FieldSummary {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Readings recorded one by one that carry the field' })
   count!: number;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Int, {
+    description: "Readings covered by edge devices' periodic summaries that carry the field (threshold mode)",
+  })
+  summarizedReadings!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Lowest value over readings and summaries' })
   min!: number | null;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'Highest value over readings and summaries' })
   max!: number | null;
 
-  @Field(() => String, { nullable: true, description: 'Device time of the earliest reading with the field' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Device time of the earliest reading (or summary start) with the field',
+  })
   firstTimestamp!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Device time of the latest reading with the field' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Device time of the latest reading (or summary end) with the field',
+  })
   lastTimestamp!: string | null;
 
   @Field(() => Int, { description: "Readings whose value violated the shipment's condition" })
   violations!: number;
+
+  @Field(() => Int, { description: "Summaries whose range for the field violated the shipment's condition" })
+  summaryViolations!: number;
 }
 
 @ObjectType({ description: "A shipment's readings in figures, from the read model" })
@@ -128,6 +142,15 @@ export class ShipmentSummary {
 
   @Field(() => Int, { description: 'Readings with at least one violation' })
   violations!: number;
+
+  @Field(() => Int, { description: 'Periodic summaries recorded by edge devices in threshold mode' })
+  summaries!: number;
+
+  @Field(() => Int, { description: 'Readings those summaries cover' })
+  summarizedReadings!: number;
+
+  @Field(() => Int, { description: 'Summaries with at least one violation' })
+  summaryViolations!: number;
 
   @Field(() => FieldSummary)
   temperature!: FieldSummary;
