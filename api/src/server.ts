@@ -29,6 +29,7 @@ import { Wallet } from './auth/wallet';
 import type { ApiContext, Caller } from './context.type';
 import { ApiError, ErrorCode, unauthenticated } from './errors';
 import { waitForApplied } from './events/applied';
+import { SharedSubscriptions } from './events/shared-subscriptions';
 import type { EventFeed } from './events/event-stream';
 import { GatewayPool } from './fabric/gateway-pool';
 import { TransactionService } from './fabric/transactions';
@@ -38,6 +39,7 @@ import { newMetrics, type ApiMetrics } from './metrics';
 import { Projector } from './readmodel/projector';
 import { ReadModel } from './readmodel/read-model';
 import { buildApiSchema } from './schema/build';
+import { SHAREABLE_SUBSCRIPTIONS, sharingScope } from './schema/subscribe';
 import type { Services } from './services';
 import { webHandler, type WebHandler } from './web';
 
@@ -221,12 +223,20 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     server: httpServer,
     path: GRAPHQL_PATH,
     maxPayload: limits.maxBodyBytes,
+    // Every frame is written once per subscriber; compressing each would cost more than the bytes saved.
+    perMessageDeflate: false,
   });
   const socketSubscriptions = new WeakMap<object, Set<string>>();
+  // Ledger-event subscriptions are executed once per (operation, variables, caller scope) and each result
+  // is serialised once for all the subscribers that share it (events/shared-subscriptions.ts).
+  const shared = new SharedSubscriptions({
+    shareable: SHAREABLE_SUBSCRIPTIONS,
+    nextBlock: () => readModel.nextBlock(),
+    metrics,
+  });
   const wsCleanup = useServer<{ authorization?: unknown }, { caller?: Caller }>(
     {
       schema,
-      validate: (s, document) => validate(s, document, [...specifiedRules, depthLimit(limits.maxDepth)]),
       onConnect: (ctx) => {
         const authorization = ctx.connectionParams?.authorization;
         try {
@@ -241,12 +251,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       onClose: (ctx) => {
         if ((ctx as { acknowledged?: boolean }).acknowledged) metrics.sockets.dec();
       },
+      // Parses and validates here (graphql-ws then does neither) and returns the execution arguments, so the
+      // operation's context can be tied to its socket and id for the shared fan-out.
       onSubscribe: (ctx, id, payload) => {
-        // Complexity needs the operation's variables, which the validate hook does not see.
+        let document: DocumentNode;
         try {
+          document = parse(payload.query);
+          // Complexity needs the operation's variables, which a validation rule does not see.
           const complexity = complexityOf(
             schema,
-            parse(payload.query),
+            document,
             payload.variables ?? {},
             payload.operationName ?? undefined,
           );
@@ -255,6 +269,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           if (err instanceof GraphQLError) return [err];
           throw err;
         }
+        const invalid = validate(schema, document, [...specifiedRules, depthLimit(limits.maxDepth)]);
+        if (invalid.length > 0) return invalid;
         let active = socketSubscriptions.get(ctx.extra.socket);
         if (!active) socketSubscriptions.set(ctx.extra.socket, (active = new Set()));
         if (active.size >= limits.maxSubscriptionsPerSocket) {
@@ -265,13 +281,27 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           ];
         }
         active.add(id);
-        return undefined;
+        // A fresh context (and loaders) per operation: never reuse a DataLoader cache across operations.
+        const caller = (ctx.extra as { caller?: Caller }).caller;
+        const contextValue = contextFor(caller, log);
+        shared.register(contextValue, {
+          socket: ctx.extra.socket,
+          id,
+          query: payload.query,
+          scope: sharingScope(caller),
+        });
+        return {
+          schema,
+          document,
+          ...(payload.operationName ? { operationName: payload.operationName } : {}),
+          ...(payload.variables ? { variableValues: payload.variables } : {}),
+          contextValue,
+        };
       },
+      subscribe: (args) => shared.subscribe(args),
       onComplete: (ctx, id) => {
         socketSubscriptions.get(ctx.extra.socket)?.delete(id);
       },
-      // A fresh context (and loaders) per operation: never reuse a DataLoader cache across events.
-      context: (ctx) => contextFor((ctx.extra as { caller?: Caller }).caller, log),
     },
     wsServer,
     limits.keepAliveMs,

@@ -48,7 +48,44 @@ export interface ApiBenchOptions {
 }
 
 export function apiSteps(size: ApiBenchSize): number {
-  return 1 + size.loads.length + 2 + 2;
+  const { fanoutOnly } = envOverrides();
+  return fanoutOnly ? 1 + 2 : 1 + size.loads.length + 2 + 2;
+}
+
+/**
+ * Environment overrides for trying the fan-out alone: `API_BENCH_ONLY=fanout` skips the readings and
+ * dashboard experiments; `API_BENCH_SUBSCRIBERS`, `API_BENCH_SUBSCRIBER_PROCESSES` and
+ * `API_BENCH_FANOUT_BATCHES` change its size; `API_BENCH_EXEC_ARGV` (space-separated) adds Node options to
+ * the API process (e.g. `--max-semi-space-size=32`).
+ */
+function envOverrides(): {
+  fanoutOnly: boolean;
+  size: Partial<ApiBenchSize>;
+  apiExecArgv: string[];
+} {
+  const only = process.env.API_BENCH_ONLY;
+  if (only !== undefined && only !== '' && only !== 'fanout') {
+    throw new Error(`API_BENCH_ONLY: only 'fanout' is known, got '${only}'`);
+  }
+  const int = (name: string): number | undefined => {
+    const text = process.env[name];
+    if (text === undefined || text === '') return undefined;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got '${text}'`);
+    return n;
+  };
+  const subscribers = int('API_BENCH_SUBSCRIBERS');
+  const subscriberProcesses = int('API_BENCH_SUBSCRIBER_PROCESSES');
+  const fanoutBatches = int('API_BENCH_FANOUT_BATCHES');
+  return {
+    fanoutOnly: only === 'fanout',
+    size: {
+      ...(subscribers ? { subscribers } : {}),
+      ...(subscriberProcesses ? { subscriberProcesses } : {}),
+      ...(fanoutBatches ? { fanoutBatches } : {}),
+    },
+    apiExecArgv: (process.env.API_BENCH_EXEC_ARGV ?? '').split(' ').filter((a) => a !== ''),
+  };
 }
 
 const CHAINCODE = 'manusquare';
@@ -199,10 +236,16 @@ async function setUp(api: ApiProcess): Promise<Parties> {
 }
 
 export async function apiBenchmarks(
-  size: ApiBenchSize,
+  baseSize: ApiBenchSize,
   tick: (label: string) => void,
-  options: ApiBenchOptions = {},
+  baseOptions: ApiBenchOptions = {},
 ): Promise<Row[]> {
+  const overrides = envOverrides();
+  const size: ApiBenchSize = { ...baseSize, ...overrides.size };
+  const options: ApiBenchOptions = {
+    ...baseOptions,
+    apiExecArgv: [...(baseOptions.apiExecArgv ?? []), ...overrides.apiExecArgv],
+  };
   const root = repoRoot();
   const rows: Row[] = [];
   const devnetDir = mkdtempSync(path.join(os.tmpdir(), 'api-bench-devnet-'));
@@ -252,7 +295,7 @@ export async function apiBenchmarks(
     });
 
     // 1. Readings through GraphQL mutations.
-    for (const load of size.loads) {
+    for (const load of overrides.fanoutOnly ? [] : size.loads) {
       tick(
         `api: ${load.mutations} x ${load.batchSize === 1 ? 'recordReading' : `recordReadings(${load.batchSize})`}, ${load.concurrency} in flight`,
       );
@@ -263,7 +306,7 @@ export async function apiBenchmarks(
     rows.push(...(await fanOut(api, parties, size, devnet.dataDir, devnetUser(devnet), take, tick)));
 
     // 3. The dashboard's query over a shipment with many readings.
-    rows.push(await dashboard(api, parties, size, take, tick));
+    if (!overrides.fanoutOnly) rows.push(await dashboard(api, parties, size, take, tick));
     const apiPeak = peakRssMiB(api.pid);
     rows.push({
       experiment: 'peak memory (VmHWM) over the api group',
@@ -456,6 +499,9 @@ async function fanOut(
         ...latencyColumns(commitToClient),
         'max ms': round1(Math.max(...commitToClient)),
         'API RSS MiB': Math.round(apiRss ?? Number.NaN),
+        // Everything the API did in the window (the mutations too, a small part) over the deliveries.
+        'API CPU µs/delivery': round1(((used['API']?.cpuS ?? Number.NaN) * 1e6) / delivered),
+        'load average (1 min) at the end': round1(os.loadavg()[0] ?? Number.NaN),
         'cores busy': coresColumn(used),
         'target p99 ms': 250,
         'target met': complete && percentile(commitToClient, 99) <= 250 ? 'yes' : 'no',

@@ -27,7 +27,8 @@ export function subscribeLedgerEvents(
   options: SubscribeOptions,
 ): AsyncIterable<LedgerEvent> {
   const caller = requireCaller(ctx);
-  const after = options.after ? decodeCursor(options.after) : undefined;
+  const shared = ctx.shared;
+  const after = shared?.resumeAfter ?? (options.after ? decodeCursor(options.after) : undefined);
   const visible = visibleTo(caller);
   const accept = options.accept;
   const { metrics, feed } = ctx.services;
@@ -40,6 +41,20 @@ export function subscribeLedgerEvents(
     accept: accept ? (e) => visible(e) && accept(e) : visible,
     ...(after ? { after } : {}),
   });
+  if (shared) {
+    // One stream for a group of subscribers: the group keeps the metrics, per member.
+    shared.opened(after);
+    return {
+      [Symbol.asyncIterator]: () => ({
+        next: () =>
+          stream.next().then((result) => {
+            if (!result.done) shared.event(result.value);
+            return result;
+          }),
+        return: () => stream.return?.() ?? Promise.resolve({ done: true, value: undefined }),
+      }),
+    };
+  }
   const gauge = metrics.subscriptions.labels(options.topic);
   gauge.inc();
   let closed = false;
@@ -65,6 +80,30 @@ export function subscribeLedgerEvents(
       },
     }),
   };
+}
+
+/**
+ * The subscriptions whose resolvers open their stream with subscribeLedgerEvents and read nothing from the
+ * context but the caller (see sharingScope): the ones that may be executed once for a group of subscribers.
+ * The topic label is the field name.
+ */
+export const SHAREABLE_SUBSCRIPTIONS: ReadonlySet<string> = new Set([
+  'contractEvents',
+  'negotiationUpdates',
+  'counterOffers',
+  'orderStatus',
+  'shipmentUpdates',
+  'shipmentReadings',
+  'conditionViolations',
+]);
+
+/**
+ * Everything of the caller that the shareable subscriptions' resolvers read (visibleTo, the party filter,
+ * counterOffers' "not by me"; entity reads as the caller's wallet identity, which the label names).
+ * Subscribers share an execution only when this is equal; the API key id is left out (no resolver reads it).
+ */
+export function sharingScope(caller: Caller | undefined): string {
+  return caller ? JSON.stringify([caller.role, caller.label, caller.mspId, caller.partyId]) : '';
 }
 
 /** The common fields of every event type in the schema. */
