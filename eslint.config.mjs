@@ -15,6 +15,8 @@ export default defineConfig(
     'test/bench/results/**',
     'coverage/**',
     'seed/**',
+    '.tmp/**',
+    'test/e2e/screenshots/**',
   ]),
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
@@ -58,6 +60,22 @@ export default defineConfig(
       'no-console': 'off',
       'prefer-const': 'error',
     },
+  },
+  {
+    // The dashboard (web/): browser code with its own tsconfig (DOM, JSX), and its Vite config (Node).
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    languageOptions: {
+      globals: { ...globals.browser },
+      parserOptions: {
+        projectService: false,
+        project: ['./web/tsconfig.json', './web/tsconfig.node.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
+  {
+    files: ['web/vite.config.ts'],
+    languageOptions: { globals: { ...globals.node } },
   },
   {
     // Plain JavaScript (CommonJS chaincode fixtures, scripts): no type information.

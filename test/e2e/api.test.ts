@@ -13,6 +13,7 @@ import {
   AcceptOfferDocument,
   BindDeviceDocument,
   BlocksDocument,
+  CommittedBlocksDocument,
   ContractEventsDocument,
   CounterOfferDocument,
   CounterOffersDocument,
@@ -132,6 +133,11 @@ void describe('GraphQL API end to end', () => {
       assert.equal(received?.counterOffers.negotiationId, 'rfq-fig20');
       assert.equal(received?.counterOffers.by, supplier.partyId);
       assert.match(received?.counterOffers.cursor ?? '', /^\d+:\d+:\d+$/);
+      assert.equal(
+        received?.counterOffers.blockNumber,
+        counter.counterOffer.transaction.blockNumber,
+        'an event names the block that holds it (minBlock for a read after it)',
+      );
 
       const accepted = dataOf(
         await gql(api.url, buyer.apiKey, AcceptOfferDocument, { negotiationId: 'rfq-fig20' }),
@@ -195,6 +201,28 @@ void describe('GraphQL API end to end', () => {
     const newest = blocks.blocks.nodes[0];
     assert.ok(newest && newest.hash.length === 64 && newest.previousHash.length === 64);
     assert.equal(blocks.blocks.nodes[1]?.hash, newest.previousHash, 'blocks chain by hash');
+  });
+
+  void test('committedBlocks(after: n) replays from block n+1 and carries on live, in order, each block once', async () => {
+    const blocks = collect(wsClient(api, buyer.apiKey), CommittedBlocksDocument, { after: 0 });
+    try {
+      const meta = dataOf(await gql(api.url, buyer.apiKey, MetaDocument));
+      const height = Number(meta.meta.readModelHeight);
+      await blocks.until((items) => items.length >= height - 1);
+      await gql(api.url, buyer.apiKey, CreateOfferDocument, {
+        input: figure20('rfq-blocks-live', supplier.partyId),
+      });
+      const items = await blocks.until((got) => got.length >= height);
+      const numbers = items.map((b) => Number(b.committedBlocks.number));
+      assert.deepEqual(
+        numbers,
+        numbers.map((_, i) => i + 1),
+        'blocks 1, 2, … in order, none skipped or repeated',
+      );
+      assert.equal(blocks.errors.length, 0);
+    } finally {
+      blocks.stop();
+    }
   });
 
   void test('idempotencyKey returns the first result; wait:false returns at once and transactionStatus reports the fate', async () => {

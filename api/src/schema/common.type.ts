@@ -1,7 +1,8 @@
 // Building blocks shared by every part of the schema: the transaction receipt of a mutation, mutation
 // options (wait, idempotency key), read options (minBlock), connections for cursor pagination.
 
-import { GraphQLBigInt, GraphQLJSONObject } from 'graphql-scalars';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { GraphQLBigInt } from './scalars';
 import {
   ArgsType,
   Field,

@@ -14,7 +14,7 @@ import {
   Subscription,
   type SubscribeResolverData,
 } from 'type-graphql';
-import { GraphQLBigInt } from 'graphql-scalars';
+import { GraphQLBigInt } from './scalars';
 import type { ApiContext } from '../context.type';
 import { badInput, notFound } from '../errors';
 import type { LedgerEvent } from '../events/event-stream';
@@ -128,7 +128,7 @@ export class LedgerResolver {
     @Arg('names', () => [String], { nullable: true }) _names: string[] | undefined,
     @Arg('after', () => String, { nullable: true }) _after: string | undefined,
   ): ContractEvent {
-    return { ...eventFields(event), blockNumber: event.cursor.block, parties: [...event.parties] };
+    return { ...eventFields(event), parties: [...event.parties] };
   }
 
   @Subscription(() => Block, {

@@ -1,7 +1,8 @@
 // The ledger itself, in data (the seed's Figure 15): blocks, transactions, histories, events, heights.
 
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { GraphQLBigInt, GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
+import { GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
+import { GraphQLBigInt } from './scalars';
 import { TransactionState } from './common.type';
 
 @ObjectType()

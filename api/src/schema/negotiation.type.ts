@@ -3,6 +3,7 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { ConnectionOf, PayloadOf } from './common.type';
+import { GraphQLBigInt } from './scalars';
 import { Reputation } from './reputation.type';
 
 export enum NegotiationStatus {
@@ -134,6 +135,9 @@ export class Negotiation {
 export class NegotiationEvent {
   @Field({ description: 'Resume after this event with `after: cursor`' })
   cursor!: string;
+
+  @Field(() => GraphQLBigInt, { description: 'The block that holds it: pass as `minBlock` to read after it' })
+  blockNumber!: bigint;
 
   @Field({ description: 'OfferCreated, CounterOffered, OfferAccepted or OfferRejected' })
   name!: string;

@@ -3,6 +3,7 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionOf, PayloadOf } from './common.type';
+import { GraphQLBigInt } from './scalars';
 import { Negotiation, Terms } from './negotiation.type';
 import { Reputation } from './reputation.type';
 
@@ -85,6 +86,9 @@ export class OrderVersion {
 export class OrderEvent {
   @Field({ description: 'Resume after this event with `after: cursor`' })
   cursor!: string;
+
+  @Field(() => GraphQLBigInt, { description: 'The block that holds it: pass as `minBlock` to read after it' })
+  blockNumber!: bigint;
 
   @Field({
     description: 'OfferAccepted (the order is created), OrderProgressed, OrderDelivered or OrderClosed',

@@ -4,6 +4,7 @@
 import { GraphQLJSONObject, GraphQLSafeInt } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { ConnectionOf, PayloadOf } from './common.type';
+import { GraphQLBigInt } from './scalars';
 import { SensorField } from './shipment.type';
 
 @ObjectType()
@@ -168,6 +169,9 @@ export class ShipmentSummary {
 export class ReadingEvent {
   @Field({ description: 'Resume after this event with `after: cursor`' })
   cursor!: string;
+
+  @Field(() => GraphQLBigInt, { description: 'The block that holds it: pass as `minBlock` to read after it' })
+  blockNumber!: bigint;
 
   @Field({ description: 'ReadingRecorded, ReadingsRecorded or ConditionViolated (which takes their place)' })
   name!: string;

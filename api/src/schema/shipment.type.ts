@@ -4,6 +4,7 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionOf, PayloadOf } from './common.type';
+import { GraphQLBigInt } from './scalars';
 
 export enum ShipmentStatus {
   CREATED = 'CREATED',
@@ -173,6 +174,9 @@ export class Provenance {
 export class ShipmentEvent {
   @Field({ description: 'Resume after this event with `after: cursor`' })
   cursor!: string;
+
+  @Field(() => GraphQLBigInt, { description: 'The block that holds it: pass as `minBlock` to read after it' })
+  blockNumber!: bigint;
 
   @Field({
     description:

@@ -110,6 +110,7 @@ export function sharingScope(caller: Caller | undefined): string {
 export function eventFields(event: LedgerEvent) {
   return {
     cursor: encodeCursor(event.cursor),
+    blockNumber: event.cursor.block,
     name: event.name,
     transactionId: event.transactionId,
     timestamp: event.timestamp,
