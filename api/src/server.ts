@@ -18,7 +18,12 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import depthLimit from 'graphql-depth-limit';
-import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import {
+  fieldExtensionsEstimator,
+  getComplexity,
+  simpleEstimator,
+  type ComplexityEstimator,
+} from 'graphql-query-complexity';
 import { useServer } from 'graphql-ws/use/ws';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -431,9 +436,15 @@ function complexityOf(
     query: document,
     ...(operationName ? { operationName } : {}),
     variables,
-    estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+    estimators: [fieldExtensionsEstimator(), pageEstimator, simpleEstimator({ defaultComplexity: 1 })],
   });
 }
+
+/** A paged list (a `first` argument) costs its selection once per item it may return. */
+const pageEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
+  const first: unknown = args['first'];
+  return typeof first === 'number' && first > 0 ? 1 + childComplexity * first : undefined;
+};
 
 function tooComplex(complexity: number, limits: ApiLimits): GraphQLError {
   return new GraphQLError(`query complexity ${complexity} exceeds the limit of ${limits.maxComplexity}`, {

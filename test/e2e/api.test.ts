@@ -45,6 +45,7 @@ import {
   startApi,
   startDevnetForApi,
   wsClient,
+  type GraphQLResponse,
 } from './api-helpers';
 
 const figure20 = (id: string, targetParty: string) => ({
@@ -412,6 +413,52 @@ void describe('GraphQL API end to end', () => {
     };
     assert.equal(await cost(5), 1);
     assert.equal(await cost(50), 1, 'one batched getReputations call, whatever the page size');
+  });
+
+  void test('limits: query complexity, request size and subscriptions per connection are refused with LIMIT_EXCEEDED; health and readiness answer', async () => {
+    const wide = Array.from(
+      { length: 20 },
+      (_, i) => `n${i}: negotiations(first: 100) { nodes { id status customer supplier } }`,
+    ).join(' ');
+    const tooComplex = await rawGql(api.url, buyer.apiKey, { query: `{ ${wide} }` });
+    assert.equal(codeOf(tooComplex), 'LIMIT_EXCEEDED', JSON.stringify(tooComplex));
+    assert.match(tooComplex.errors?.[0]?.message ?? '', /complexity \d+ exceeds the limit of 5000/);
+
+    const oversized = await fetch(api.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${buyer.apiKey}` },
+      body: JSON.stringify({ query: '{ me { partyId } }', variables: { pad: 'x'.repeat(1024 * 1024) } }),
+    });
+    assert.equal(oversized.status, 413);
+    assert.equal(codeOf((await oversized.json()) as GraphQLResponse<unknown>), 'LIMIT_EXCEEDED');
+
+    const ws = wsClient(api, buyer.apiKey);
+    try {
+      const subs = Array.from({ length: 50 }, (_, i) =>
+        collect(ws, NegotiationUpdatesDocument, { negotiationId: `rfq-cap-${i}` }),
+      );
+      const over = collect(ws, NegotiationUpdatesDocument, { negotiationId: 'rfq-cap-0' });
+      await assert.rejects(
+        over.until(() => false, 10_000),
+        /at most 50 subscriptions per connection/,
+      );
+      // The fifty below the cap are still live on the same connection.
+      await gql(api.url, buyer.apiKey, CreateOfferDocument, {
+        input: figure20('rfq-cap-7', supplier.partyId),
+      });
+      const [event] = await subs[7]!.until((items) => items.length >= 1);
+      assert.equal(event?.negotiationUpdates.negotiationId, 'rfq-cap-7');
+      for (const sub of subs) sub.stop();
+    } finally {
+      await ws.dispose();
+    }
+
+    const base = api.url.replace(/\/graphql$/, '');
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    const ready = await fetch(`${base}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.equal(await ready.text(), 'ready\n');
+    assert.equal(codeOf(await gql(api.url, buyer.apiKey, MeDocument)), undefined, 'the server keeps serving');
   });
 
   void test('bad input gets its error code and the server keeps serving', async () => {
