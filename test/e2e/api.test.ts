@@ -343,6 +343,38 @@ void describe('GraphQL API end to end', () => {
     }
   });
 
+  void test('concurrent writes to one shipment conflict (MVCC) and are retried with new transactions: none is lost', async () => {
+    const retries = async () => {
+      const text = await (await fetch(api.url.replace('/graphql', '/metrics'))).text();
+      const line = text.split('\n').find((l) => l.startsWith('fabric_mvcc_retries_total'));
+      return Number(line?.split(' ').pop() ?? 0);
+    };
+    const before = await retries();
+    const include = (item: string) =>
+      rawGql<{ includeItems: { transaction: { state: string; blockNumber: number } } }>(
+        api.url,
+        supplier.apiKey,
+        {
+          query: `mutation($id: ID!, $items: [String!]!) {
+            includeItems(shipmentId: $id, items: $items) { transaction { state blockNumber } }
+          }`,
+          variables: { id: 'ship-1', items: [item] },
+        },
+      );
+    const items = ['QR-mvcc-1', 'QR-mvcc-2', 'QR-mvcc-3'];
+    const answers = await Promise.all(items.map(include));
+    for (const answer of answers) assert.equal(dataOf(answer).includeItems.transaction.state, 'VALID');
+    const minBlock = Math.max(...answers.map((a) => Number(dataOf(a).includeItems.transaction.blockNumber)));
+    const shipment = dataOf(
+      await rawGql<{ shipment: { items: string[] } }>(api.url, buyer.apiKey, {
+        query: 'query($minBlock: BigInt) { shipment(id: "ship-1", minBlock: $minBlock) { items } }',
+        variables: { minBlock },
+      }),
+    );
+    for (const item of items) assert.ok(shipment.shipment.items.includes(item), `${item} is in the shipment`);
+    assert.ok((await retries()) > before, 'at least one write conflicted and was retried');
+  });
+
   void test('a client that disconnects during 500 events resumes with its cursor: every event once, in order', async () => {
     const names = ['OfferCreated'];
     const total = 500;
