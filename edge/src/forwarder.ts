@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { type IntakeRecord, type StoreAndForwardBuffer, type TxRow, isVanished } from './buffer/buffer';
 import { RECOVERY_TARGET, type TxState } from './buffer/states';
 import type { FilteredTx } from './fabric/commits';
-import { StageError, type LedgerStages } from './fabric/stages';
+import { StageError, type LedgerStages, type StageMark } from './fabric/stages';
 import { MAX_READINGS_PER_TRANSACTION } from './reading';
 import { nextDelay, RECOVERY_POLICY, WakeableDelay, type RetryPolicy } from './retry';
 
@@ -41,6 +41,13 @@ export interface ForwarderStatus {
   readonly since: number;
 }
 
+/**
+ * Instants of a transaction's life seen by the forwarder, for latency breakdowns: the stages' own marks,
+ * plus `formed` (proposal signed and its row stored), `stored` (endorsed envelope stored, ready to submit)
+ * and `blockSeen` (its block arrived from the commit listener, before the buffer applies it).
+ */
+export type ForwarderMark = StageMark | 'formed' | 'stored' | 'blockSeen';
+
 interface Row {
   row: TxRow;
   state: TxState;
@@ -50,7 +57,8 @@ interface Row {
 
 /**
  * Events: 'committed' (rows: TxRow[], blockNumber), 'rejected' (row, reason), 'requeued' (row, code),
- * 'status' (ForwarderStatus).
+ * 'status' (ForwarderStatus), and 'stage' (txId, mark: ForwarderMark, atMs from performance.now()), which
+ * is timed only while someone listens to it (benchmarks) and changes nothing else.
  */
 export class Forwarder extends EventEmitter {
   readonly #buffer: StoreAndForwardBuffer;
@@ -170,9 +178,12 @@ export class Forwarder extends EventEmitter {
 
   /** Outcomes of one block from the commit listener; resolves our rows and moves the checkpoint. */
   onBlock(blockNumber: number, transactions: readonly FilteredTx[]): void {
+    const timed = this.listenerCount('stage') > 0;
+    const seenAt = timed ? performance.now() : 0;
     const outcomes = [];
     for (const t of transactions) {
       if (!this.#byTxId.has(t.txId)) continue;
+      if (timed) this.#emitStage(t.txId, 'blockSeen', seenAt);
       const code = t.validationCode;
       outcomes.push({
         txId: t.txId,
@@ -262,7 +273,10 @@ export class Forwarder extends EventEmitter {
         if (isVanished(err)) continue; // a record was dropped meanwhile; the proposal was never sent
         throw err;
       }
-      if (row) this.#track({ row, state: row.state, busy: false });
+      if (row) {
+        this.#track({ row, state: row.state, busy: false });
+        this.#stageTimer(row.txId)?.('formed', performance.now());
+      }
     }
   }
 
@@ -282,9 +296,11 @@ export class Forwarder extends EventEmitter {
 
   async #endorse(r: Row): Promise<void> {
     try {
-      const transaction = await this.#stages.endorse(r.row.proposal);
+      const timer = this.#stageTimer(r.row.txId);
+      const transaction = await this.#stages.endorse(r.row.proposal, timer);
       if (!this.#rows.has(r.row.id)) return;
       this.#buffer.setState(r.row.id, 'PENDING_ORDERING', { transaction, attempt: true });
+      timer?.('stored', performance.now());
       r.row = { ...r.row, transaction };
       r.state = 'PENDING_ORDERING';
       this.#online();
@@ -320,7 +336,7 @@ export class Forwarder extends EventEmitter {
     const transaction = r.row.transaction;
     if (!transaction) return;
     try {
-      const awaitCommit = await this.#stages.submit(transaction);
+      const awaitCommit = await this.#stages.submit(transaction, this.#stageTimer(r.row.txId));
       if (!this.#rows.has(r.row.id)) return; // its block arrived before the orderer's answer
       this.#buffer.setState(r.row.id, 'PENDING_COMMIT', { attempt: true });
       r.state = 'PENDING_COMMIT';
@@ -453,6 +469,21 @@ export class Forwarder extends EventEmitter {
     this.#status = status;
     this.#buffer.setMeta('status', JSON.stringify(status));
     this.emit('status', status);
+  }
+
+  /** A timer that emits 'stage' events for one transaction, when anyone listens to them. */
+  #stageTimer(txId: string): ((mark: ForwarderMark, atMs: number) => void) | undefined {
+    if (this.listenerCount('stage') === 0) return undefined;
+    return (mark, atMs) => this.#emitStage(txId, mark, atMs);
+  }
+
+  /** A failing 'stage' listener must not change what happens to the transaction. */
+  #emitStage(txId: string, mark: ForwarderMark, atMs: number): void {
+    try {
+      this.emit('stage', txId, mark, atMs);
+    } catch (err) {
+      this.#log.warn({ err: (err as Error).message }, "a 'stage' listener failed");
+    }
   }
 
   #track(r: Row): void {

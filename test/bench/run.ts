@@ -1,6 +1,7 @@
-// `npm run bench [-- --smoke] [-- --only devnet|api|edge] [-- --cpu-prof]`: runs the benchmark groups in turn,
-// prints a Markdown table per group headed by the machine, and writes each group's figures as JSON to
-// test/bench/results/<group>-<size>.json.
+// `npm run bench [-- --smoke] [-- --only devnet|api|edge|matrix] [-- --cpu-prof]`: runs the benchmark groups
+// in turn, prints a Markdown table per group headed by the machine, writes each group's figures as JSON to
+// test/bench/results/<group>-<size>.json, and then the report (report.ts: REPORT.md and SVG charts) from
+// every result file there.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,9 +10,11 @@ import { SingleBar, Presets } from 'cli-progress';
 import { apiBenchmarks, apiSteps, type ApiBenchSize } from './api.bench';
 import { devnetBenchmarks, type BenchSize, type Row } from './devnet.bench';
 import { edgeBenchmarks, edgeSteps, type EdgeBenchSize } from './edge.bench';
+import { matrixBenchmarks, matrixSteps, type MatrixSize } from './matrix.bench';
+import { writeReport } from './report';
 import { repoRoot } from './stats';
 
-const GROUPS = ['devnet', 'api', 'edge'] as const;
+const GROUPS = ['devnet', 'api', 'edge', 'matrix'] as const;
 type Group = (typeof GROUPS)[number];
 
 const { values: args } = parseArgs({
@@ -88,6 +91,34 @@ const edgeSize: EdgeBenchSize = smoke
       signMs: 3_000,
     };
 
+// One edge process, then one per core; the matrix's other factors around its baseline (matrix.bench.ts).
+const perCore = Math.max(2, os.availableParallelism());
+const matrixSize: MatrixSize = smoke
+  ? {
+      warmupMs: 1_000,
+      measureMs: 3_000,
+      processes: [1, perCore],
+      endorsers: [1, 2, 3],
+      devices: [1, 2],
+      batchTimeoutsMs: [20, 200],
+      maxMessageCounts: [500, 10],
+      readRatios: [0, 0.5],
+      readingsPerTx: [1],
+      halfLoad: true,
+    }
+  : {
+      warmupMs: 3_000,
+      measureMs: 20_000,
+      processes: [1, perCore],
+      endorsers: [1, 2, 3],
+      devices: [1, 2, 3, 4],
+      batchTimeoutsMs: [10, 20, 50, 200],
+      maxMessageCounts: [10, 100, 500],
+      readRatios: [0, 0.2, 0.5],
+      readingsPerTx: [1, 50],
+      halfLoad: true,
+    };
+
 const cpuProfDir = args['cpu-prof'] ? path.join(repoRoot(), 'test/bench/results/profiles') : undefined;
 
 interface GroupRun {
@@ -107,6 +138,10 @@ const groups: Record<Group, GroupRun> = {
   edge: {
     steps: edgeSteps(edgeSize),
     run: (tick) => edgeBenchmarks(edgeSize, tick, cpuProfDir ? { cpuProfDir } : {}),
+  },
+  matrix: {
+    steps: matrixSteps(matrixSize),
+    run: (tick) => matrixBenchmarks(matrixSize, tick, cpuProfDir ? { cpuProfDir } : {}),
   },
 };
 
@@ -167,6 +202,7 @@ async function main(): Promise<void> {
   for (const group of selected) {
     let rows: Row[];
     const started = new Date();
+    const loadStart = os.loadavg().map((l) => Math.round(l * 100) / 100);
     try {
       rows = await groups[group].run((step) => bar.update(done++, { step }));
     } catch (err) {
@@ -180,7 +216,20 @@ async function main(): Promise<void> {
     const file = path.join(dir, `${group}-${sizeName}.json`);
     writeFileSync(
       file,
-      JSON.stringify({ group, machine, size: sizeName, when: started.toISOString(), rows }, null, 2),
+      JSON.stringify(
+        {
+          group,
+          machine,
+          size: sizeName,
+          when: started.toISOString(),
+          seconds: Math.round((Date.now() - started.getTime()) / 1000),
+          // 1, 5 and 15 minute load averages at the start and the end of the group (a shared machine).
+          load: { start: loadStart, end: os.loadavg().map((l) => Math.round(l * 100) / 100) },
+          rows,
+        },
+        null,
+        2,
+      ),
     );
     outputs.push(`\n${header}\n\n${table(rows)}\n\nwritten to ${path.relative(process.cwd(), file)}\n`);
     const empty = withoutFigures(rows);
@@ -192,6 +241,15 @@ async function main(): Promise<void> {
   bar.update(total, { step: 'done' });
   bar.stop();
   process.stdout.write(outputs.join(''));
+  try {
+    const report = writeReport(dir);
+    process.stdout.write(
+      `\nreport: ${path.relative(process.cwd(), report.file)} (${report.charts.length} charts)\n`,
+    );
+  } catch (err) {
+    process.stderr.write(`report failed: ${(err as Error).stack ?? String(err)}\n`);
+    failed = true;
+  }
   if (failed) {
     process.stderr.write('some experiments produced no figures\n');
     process.exitCode = 1;

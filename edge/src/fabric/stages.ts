@@ -36,17 +36,27 @@ export interface ProposedTransaction {
   readonly proposal: SignedBytes;
 }
 
+/**
+ * Instants inside the network stages, for latency breakdowns (seed Figure 19): `endorseSent` before the
+ * proposal goes to the gateway, `endorsed` when the endorsed transaction is back, `envelopeSigned` when the
+ * client has signed it; `submitSent` before the envelope goes to the orderer, `ordered` on its acceptance.
+ */
+export type StageMark = 'endorseSent' | 'endorsed' | 'envelopeSigned' | 'submitSent' | 'ordered';
+
+/** Called at each mark with `performance.now()`; optional, and changes nothing the stage does. */
+export type StageTimer = (mark: StageMark, atMs: number) => void;
+
 export interface LedgerStages {
   /** Builds and signs a proposal locally: works offline. */
   propose(fn: string, arg: string): Promise<ProposedTransaction>;
   /** Sends a signed proposal for endorsement; returns the signed transaction envelope. */
-  endorse(proposal: SignedBytes): Promise<SignedBytes>;
+  endorse(proposal: SignedBytes, timer?: StageTimer): Promise<SignedBytes>;
   /**
    * Sends a signed envelope to the orderer through the gateway; resolves when the orderer accepted it,
    * with a function that asks the peer for the commit (CommitStatus), used before the commit stream
    * has a checkpoint.
    */
-  submit(transaction: SignedBytes): Promise<AwaitCommit>;
+  submit(transaction: SignedBytes, timer?: StageTimer): Promise<AwaitCommit>;
 }
 
 export type AwaitCommit = () => Promise<{ readonly blockNumber: number; readonly validationCode: string }>;
@@ -90,20 +100,26 @@ export class FabricStages implements LedgerStages {
     return { txId: unsigned.getTransactionId(), proposal: { bytes, signature } };
   }
 
-  async endorse(proposal: SignedBytes): Promise<SignedBytes> {
+  async endorse(proposal: SignedBytes, timer?: StageTimer): Promise<SignedBytes> {
     try {
-      const tx = await this.#gateway.newSignedProposal(proposal.bytes, proposal.signature).endorse();
-      return { bytes: tx.getBytes(), signature: await this.#sign(tx.getDigest()) };
+      const signed = this.#gateway.newSignedProposal(proposal.bytes, proposal.signature);
+      timer?.('endorseSent', performance.now());
+      const tx = await signed.endorse();
+      timer?.('endorsed', performance.now());
+      const envelope = { bytes: tx.getBytes(), signature: await this.#sign(tx.getDigest()) };
+      timer?.('envelopeSigned', performance.now());
+      return envelope;
     } catch (err) {
       throw classify('endorse', err);
     }
   }
 
-  async submit(transaction: SignedBytes): Promise<AwaitCommit> {
+  async submit(transaction: SignedBytes, timer?: StageTimer): Promise<AwaitCommit> {
     try {
-      const commit = await this.#gateway
-        .newSignedTransaction(transaction.bytes, transaction.signature)
-        .submit();
+      const signed = this.#gateway.newSignedTransaction(transaction.bytes, transaction.signature);
+      timer?.('submitSent', performance.now());
+      const commit = await signed.submit();
+      timer?.('ordered', performance.now());
       return async () => {
         try {
           const status = await commit.getStatus();
