@@ -89,6 +89,12 @@ void describe('committer validation: endorsement policies and phantom reads', ()
     const committed = await contract.submitAsync('put', { arguments: ['three-k', 'v'] });
     assert.equal((await committed.getStatus()).code, StatusCode.VALID);
     assert.equal(endorsementCount(await envelopeOf(org1, committed.getTransactionId())), 3);
+    // Later transactions ask the remembered peers (both of the others at once): still all three.
+    for (const key of ['three-k2', 'three-k3']) {
+      const again = await contract.submitAsync('put', { arguments: [key, 'v'] });
+      assert.equal((await again.getStatus()).code, StatusCode.VALID);
+      assert.equal(endorsementCount(await envelopeOf(org1, again.getTransactionId())), 3);
+    }
   });
 
   void test('a key inserted into a range after the range was read gives PHANTOM_READ_CONFLICT', async () => {

@@ -26,8 +26,8 @@ export interface GatewayServiceOptions {
  */
 export class GatewayService {
   readonly #options: GatewayServiceOptions;
-  /** The organisations whose endorsements satisfied each chaincode's policy last time, to ask them at once. */
-  readonly #layouts = new Map<string, readonly string[]>();
+  /** The peers whose endorsements satisfied each chaincode's policy last time, to ask them at once. */
+  readonly #layouts = new Map<string, readonly Endorser[]>();
 
   constructor(options: GatewayServiceOptions) {
     this.#options = options;
@@ -118,6 +118,7 @@ export class GatewayService {
     const collected: EndorsementResult[] = [];
     const usedOrgs = new Set<string>();
     const usedPeers = new Set<Endorser>();
+    const endorsedBy: Endorser[] = [];
 
     const tryEndorsers = async (group: readonly Endorser[]): Promise<void> => {
       const outcomes = await Promise.all(
@@ -127,6 +128,7 @@ export class GatewayService {
         usedPeers.add(e);
         if (outcome.ok) {
           collected.push(outcome.result);
+          endorsedBy.push(e);
           usedOrgs.add(e.mspId);
         } else {
           details.push(outcome.detail);
@@ -171,12 +173,10 @@ export class GatewayService {
       }
       const signed = (): SignedData[] => collected.map(signedDataOf);
       if (channel.checkEndorsement(cc, signed())) {
-        // Ask the organisations that completed the policy last time, all at once; then widen one peer at a time.
-        const remembered = this.#layouts.get(cc) ?? [];
-        const quick = remembered
-          .filter((org) => !usedOrgs.has(org))
-          .map((org) => this.#candidates(cc, [org])[0])
-          .filter((e): e is Endorser => e !== undefined);
+        // Ask the peers that completed the policy last time, all at once (a policy may need two peers of one
+        // organisation); then widen one peer at a time.
+        const available = new Set(this.#candidates(cc));
+        const quick = (this.#layouts.get(cc) ?? []).filter((e) => available.has(e) && !usedPeers.has(e));
         if (quick.length > 0) await tryEndorsers(quick);
         while (channel.checkEndorsement(cc, signed())) {
           const next =
@@ -199,7 +199,7 @@ export class GatewayService {
           }
           await tryEndorsers([next]);
         }
-        this.#layouts.set(cc, [...usedOrgs]);
+        this.#layouts.set(cc, endorsedBy);
       }
     }
 
