@@ -355,6 +355,30 @@ void describe('Forwarder', () => {
   });
 
   void describe('stage failures', () => {
+    void test('a row that fails while another attempt is in flight is retried when that attempt brings the link back', async () => {
+      // Found by the 100-trial fault run: tx1's submission failed (ORDERING_ERROR, offline), then tx3's
+      // endorsement, already in flight, succeeded and set the link online, which ended the recovery loop
+      // with tx1 still parked at the head of the queue: tx2 and tx3 waited behind it for good.
+      const h = harness({ batchSize: 1, recovery: NEVER });
+      const tx1Submit = h.stages.gate();
+      const tx3Endorse = h.stages.gate();
+      h.stages.submitHook = (txId, attempt) =>
+        txId === 'tx1' && attempt === 1 ? tx1Submit.promise : undefined;
+      h.stages.endorseHook = (txId, attempt) =>
+        txId === 'tx3' && attempt === 1 ? tx3Endorse.promise : undefined;
+      await acceptMany(h.buffer, 3);
+      h.fwd.start();
+      await waitFor(() => stateOf(h.buffer, 'tx2') === 'PENDING_ORDERING', 'tx2 endorsed');
+      tx1Submit.reject(fail('submit', 'network', 'submit: 14 UNAVAILABLE: orderer unreachable'));
+      await waitFor(() => stateOf(h.buffer, 'tx1') === 'ORDERING_ERROR', 'tx1 parked');
+      assert.equal(h.fwd.status.online, false);
+
+      tx3Endorse.resolve();
+      await waitFor(() => h.stages.ops('submit').length === 4, 'every row submitted, without a poke');
+      assert.deepEqual(h.stages.ops('submit'), ['tx1', 'tx1', 'tx2', 'tx3'], 'in row order');
+      assert.equal(h.fwd.status.online, true);
+    });
+
     void test('a network error on endorse parks the row in ENDORSEMENT_ERROR, goes offline, retries with back-off and completes', async () => {
       const policy: RetryPolicy = { initialDelayMs: 10, multiplier: 3, maxDelayMs: 1_000, jitter: 'none' };
       const h = harness({ recovery: policy });

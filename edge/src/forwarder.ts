@@ -24,7 +24,7 @@ export interface ForwarderOptions {
   readonly batchSize?: number;
   /** How long a record may wait for its batch to fill before a smaller transaction is formed. */
   readonly lingerMs?: number;
-  /** Endorsements in flight at once. */
+  /** Endorsements in flight at once (default 16: a policy with several endorsers takes several rounds each; the order is kept at submission). */
   readonly maxEndorsing?: number;
   /** Transactions submitted but not yet seen committed. */
   readonly maxUncommitted?: number;
@@ -101,7 +101,7 @@ export class Forwarder extends EventEmitter {
         `batchSize must be an integer from 1 to ${MAX_READINGS_PER_TRANSACTION}, got ${this.#batchSize}`,
       );
     this.#lingerMs = options.lingerMs ?? 50;
-    this.#maxEndorsing = options.maxEndorsing ?? 4;
+    this.#maxEndorsing = options.maxEndorsing ?? 16;
     this.#maxUncommitted = options.maxUncommitted ?? 64;
     this.#commitTimeoutMs = options.commitTimeoutMs ?? 30_000;
     this.#policy = options.recovery ?? RECOVERY_POLICY;
@@ -402,8 +402,23 @@ export class Forwarder extends EventEmitter {
 
   #online(): void {
     if (this.#status.online) return;
+    // Rows that failed while other attempts were in flight are parked in an error state; the recovery
+    // loop stops once the link is back, so they return to their stage here, or an ordering error at
+    // the head of the queue would hold every later row behind it for good.
+    this.#retryParked();
     this.#setStatus({ online: true, since: Date.now() });
     this.#log.info('link to the network is back');
+  }
+
+  /** Error rows back to the stage they failed in (seed Figure 24's recovery transitions). */
+  #retryParked(): void {
+    for (const r of this.#rows.values()) {
+      if (r.state === 'ENDORSEMENT_ERROR' || r.state === 'ORDERING_ERROR' || r.state === 'COMMIT_ERROR') {
+        const target = RECOVERY_TARGET[r.state];
+        this.#buffer.setState(r.row.id, target);
+        r.state = target;
+      }
+    }
   }
 
   #offline(err: StageError): void {
@@ -439,13 +454,7 @@ export class Forwarder extends EventEmitter {
 
   /** Retries the oldest parked row alone; on success the rest follow through the normal pump. */
   async #probe(): Promise<void> {
-    for (const r of this.#rows.values()) {
-      if (r.state === 'ENDORSEMENT_ERROR' || r.state === 'ORDERING_ERROR' || r.state === 'COMMIT_ERROR') {
-        const target = RECOVERY_TARGET[r.state];
-        this.#buffer.setState(r.row.id, target);
-        r.state = target;
-      }
-    }
+    this.#retryParked();
     // The probe is the first row that still needs the network; rows awaiting their commit are the
     // listener's business, and claiming "online" without a real attempt would reset the back-off.
     const oldest = [...this.#rows.values()].find((r) => r.state !== 'PENDING_COMMIT');
