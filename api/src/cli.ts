@@ -106,12 +106,15 @@ async function start(argv: {
   const log = pino({ level: argv.logLevel, name: 'api' });
   const devnet = await startDevnetChild(argv.devnetDir);
   let server: ApiServer | undefined;
+  let stopping = false;
   const stopAll = async () => {
+    stopping = true;
     await server?.close();
     devnet.kill('SIGTERM');
     await new Promise((resolve) => devnet.once('exit', resolve));
   };
   devnet.once('exit', (code) => {
+    if (stopping) return;
     log.error({ code }, 'the devnet stopped; stopping the API');
     void server?.close().then(() => process.exit(1));
   });

@@ -315,6 +315,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const apollo = new ApolloServer<ApiContext>({
     schema,
     includeStacktraceInErrorResponses: false,
+    // The process owner (cli.ts) stops the whole server on SIGINT/SIGTERM; Apollo's own handlers would
+    // stop Apollo alone, race with that shutdown and leave it waiting.
+    stopOnTerminationSignals: false,
     validationRules: [depthLimit(limits.maxDepth)],
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
