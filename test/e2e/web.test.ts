@@ -26,7 +26,7 @@ import {
   WebShipmentDocument,
   WebTransactionDocument,
 } from '../../schema/generated/operations';
-import { removeDir, startTestDevnet } from '../integration/helpers';
+import { REPO_ROOT, removeDir, startTestDevnet } from '../integration/helpers';
 import { adminKeyOf, createUserKey, dataOf, gql, newApiDir } from './api-helpers';
 import { provisionEdge, type EdgeWorld } from './edge-helpers';
 
@@ -43,16 +43,7 @@ const CHROMIUM_ARGS = [
 ];
 const VIEWPORT = { width: 1280, height: 800 };
 
-/** The repository: the nearest folder up from here with codegen.yml and chaincode/ (dist/ or .tmp/x/). */
-function repoRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'codegen.yml')) && existsSync(path.join(dir, 'chaincode', 'package.json')))
-      return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no repository root above ${__dirname}`);
-  }
-}
-
-const ROOT = repoRoot();
+const ROOT = REPO_ROOT;
 /** The built dashboard beside the compiled API (dist/web), else the repository's dist/web. */
 const WEB_ROOT =
   process.env.WEB_ROOT ??
