@@ -25,7 +25,8 @@ import type { LoadJob, LoadResult } from './api-load-client';
 import type { ApiServerJob, ApiServerReady } from './api-server';
 import type { SubscriberCommand, SubscriberJob, SubscriberReport } from './api-subscriber';
 import type { Row } from './devnet.bench';
-import { childProcesses, cpuWindow, peakRssMiB, percentile, repoRoot, rssMiB } from './stats';
+import { REPO_ROOT } from '../support/repo-root';
+import { childProcesses, cpuWindow, peakRssMiB, percentile, rssMiB } from './stats';
 
 export interface ApiBenchSize {
   /** Readings through mutations: batch size (1 = recordReading), mutations, mutations in flight. */
@@ -128,10 +129,11 @@ export function nextMessage<T>(child: ChildProcess, accept: (msg: T) => boolean)
   });
 }
 
-export function stopChild(child: ChildProcess, message: unknown): Promise<void> {
+/** Asks a helper to stop (or sends SIGTERM when its channel is gone); SIGKILL after `graceMs`. */
+export function stopChild(child: ChildProcess, message: unknown, graceMs = 15_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve();
@@ -246,7 +248,7 @@ export async function apiBenchmarks(
     ...baseOptions,
     apiExecArgv: [...(baseOptions.apiExecArgv ?? []), ...overrides.apiExecArgv],
   };
-  const root = repoRoot();
+  const root = REPO_ROOT;
   const rows: Row[] = [];
   const devnetDir = mkdtempSync(path.join(os.tmpdir(), 'api-bench-devnet-'));
   const apiDir = mkdtempSync(path.join(os.tmpdir(), 'api-bench-api-'));

@@ -4,9 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { startDevnet } from '../../network/devnet/src/devnet';
 import type { ClientJob, ClientResult } from './gateway-client';
-import { peakRssMiB, percentile, repoRoot } from './stats';
+import { REPO_ROOT } from '../support/repo-root';
+import { peakRssMiB, percentile } from './stats';
 
-const FIXTURE = path.join(repoRoot(), 'test/fixtures/chaincode');
+const FIXTURE = path.join(REPO_ROOT, 'test/fixtures/chaincode');
 /** The devnet CLI compiled beside these benchmarks (dist/, or a private output folder). */
 const CLI = path.resolve(__dirname, '../../network/devnet/src/cli.js');
 

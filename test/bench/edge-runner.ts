@@ -18,7 +18,7 @@ import { startEdge, type Edge } from '../../edge/src/edge';
 import type { ForwarderMark } from '../../edge/src/forwarder';
 import { loadDeviceIdentity } from '../../edge/src/identity';
 import type { SensorSample } from '../../edge/src/reading';
-import { percentile } from './stats';
+import { LATENCY_STAGES, percentile, summarise, type LatencyStage, type Summary } from './stats';
 
 export type EdgeRunnerCommand =
   | {
@@ -71,17 +71,6 @@ export interface WorkloadCommand {
   readonly drainTimeoutMs: number;
 }
 
-/** The stages of a transaction's latency, formed → commit event seen; they add up to the total. */
-export const LATENCY_STAGES = [
-  'queued for endorsement',
-  'endorsement',
-  'endorsement processing',
-  'queued for submission',
-  'ordering',
-  'commit',
-] as const;
-export type LatencyStage = (typeof LATENCY_STAGES)[number];
-
 /** The marks that bound each stage. */
 const STAGE_BOUNDS: readonly (readonly [LatencyStage, ForwarderMark, ForwarderMark])[] = [
   ['queued for endorsement', 'formed', 'endorseSent'],
@@ -91,25 +80,6 @@ const STAGE_BOUNDS: readonly (readonly [LatencyStage, ForwarderMark, ForwarderMa
   ['ordering', 'submitSent', 'ordered'],
   ['commit', 'ordered', 'blockSeen'],
 ];
-
-export interface Summary {
-  readonly n: number;
-  readonly mean: number;
-  readonly p50: number;
-  readonly p95: number;
-  readonly p99: number;
-}
-
-export function summarise(samples: readonly number[]): Summary {
-  const n = samples.length;
-  return {
-    n,
-    mean: n === 0 ? Number.NaN : samples.reduce((a, b) => a + b, 0) / n,
-    p50: percentile(samples, 50),
-    p95: percentile(samples, 95),
-    p99: percentile(samples, 99),
-  };
-}
 
 export interface WorkloadResult {
   readonly windowMs: number;

@@ -19,26 +19,17 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ApiServer } from '../../api/src/server';
 import type { Devnet } from '../../network/devnet/src/devnet';
-import {
-  AcceptOfferDocument,
-  CreateOfferDocument,
-  CreateShipmentDocument,
-} from '../../schema/generated/operations';
-import { CHAINCODE, adminKeyOf, createUserKey, dataOf, gql, newApiDir, startApi } from '../e2e/api-helpers';
-import { provisionEdge, removeDir, type EdgeWorld } from '../e2e/edge-helpers';
+import { CHAINCODE, newApiDir, startApi } from '../e2e/api-helpers';
+import { provisionEdge, removeDir, setUpShipment, type EdgeWorld } from '../e2e/edge-helpers';
 import type { Row } from './devnet.bench';
 import type { DevnetHostCommand, DevnetHostReport } from './devnet-host';
-import {
-  LATENCY_STAGES,
-  summarise,
-  type EdgeRunnerCommand,
-  type EdgeRunnerReport,
-  type WorkloadResult,
-} from './edge-runner';
-import { childProcesses, cpuWindow, peakRssMiB, repoRoot } from './stats';
+import { nextMessage, stopChild } from './api.bench';
+import type { EdgeRunnerCommand, EdgeRunnerReport, WorkloadResult } from './edge-runner';
+import { LATENCY_STAGES, childProcesses, cpuWindow, peakRssMiB, summarise } from './stats';
+import { REPO_ROOT } from '../support/repo-root';
 
 /** The project's chaincode package (its dist/ built by `tsc -p chaincode/tsconfig.json`), found from here. */
-const CHAINCODE_PATH = path.join(repoRoot(), 'chaincode');
+const CHAINCODE_PATH = path.join(REPO_ROOT, 'chaincode');
 
 export interface MatrixSize {
   /** Per cell: recording before the measured window, and the window. */
@@ -149,44 +140,6 @@ function forkChild(file: string, execArgv: readonly string[]): ChildProcess {
   return fork(path.join(__dirname, file), [], { stdio: 'inherit', execArgv: [...execArgv] });
 }
 
-/** The next message of a child that satisfies `accept`; rejects on an `error` message or an exit. */
-function nextMessage<T>(child: ChildProcess, accept: (msg: T) => boolean): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (msg: T | { error: string }) => {
-      if (msg && typeof msg === 'object' && 'error' in msg && typeof msg.error === 'string') {
-        cleanup();
-        reject(new Error(msg.error));
-      } else if (accept(msg as T)) {
-        cleanup();
-        resolve(msg as T);
-      }
-    };
-    const onExit = (code: number | null) => {
-      cleanup();
-      reject(new Error(`${path.basename(child.spawnargs.at(-1) ?? 'child')} exited with ${code}`));
-    };
-    const cleanup = () => {
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
-}
-
-function stopChild(child: ChildProcess, message: unknown): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    if (child.connected) child.send(message as never);
-    else child.kill('SIGTERM');
-  });
-}
-
 /** Resets a process's peak resident memory (VmHWM) to its current size (Linux ≥ 4.0; ignored elsewhere). */
 function resetPeak(pid: number): void {
   try {
@@ -221,7 +174,7 @@ async function startWorld(spec: WorldSpec, deviceCount: number, options: MatrixO
   const t0 = performance.now();
   const host = forkChild('devnet-host.js', profArgs(options.cpuProfDir, 'devnet'));
   const cleanups: (() => Promise<void>)[] = [
-    () => stopChild(host, { type: 'stop' } satisfies DevnetHostCommand),
+    () => stopChild(host, { type: 'stop' } satisfies DevnetHostCommand, 20_000),
   ];
   const cleanup = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
@@ -248,37 +201,7 @@ async function startWorld(spec: WorldSpec, deviceCount: number, options: MatrixO
       await removeDir(apiDir.dataDir);
     });
     const shipmentId = 'ship-matrix';
-    const buyer = await createUserKey(api, adminKeyOf(api, 'Org1MSP'), 'buyer');
-    const supplier = await createUserKey(api, adminKeyOf(api, 'Org2MSP'), 'supplier');
-    const supplierAdmin = (await createUserKey(api, adminKeyOf(api, 'Org2MSP'), 'ops-admin', 'admin')).apiKey;
-    const orderId = `order-${shipmentId}`;
-    dataOf(
-      await gql(api.url, buyer.apiKey, CreateOfferDocument, {
-        input: {
-          id: orderId,
-          item: 'Cold chain transport',
-          price: '100',
-          quantity: 1,
-          currency: 'EUR',
-          conditions: [{ field: 'temperature', min: 2, max: 8 }],
-          targetParty: supplier.partyId,
-        },
-      }),
-    );
-    dataOf(await gql(api.url, supplier.apiKey, AcceptOfferDocument, { negotiationId: orderId }));
-    dataOf(
-      await gql(api.url, supplier.apiKey, CreateShipmentDocument, {
-        input: {
-          id: shipmentId,
-          orderId,
-          items: ['pallet-1'],
-          origin: 'Lugano',
-          destination: 'Milano',
-          receiver: buyer.partyId,
-          devices: [],
-        },
-      }),
-    );
+    const { buyer, supplier, supplierAdmin } = await setUpShipment(api, shipmentId);
     const world = {
       devnet: devnetView,
       api,
@@ -372,7 +295,7 @@ async function startRunner(
     dataDir,
     run,
     stop: async () => {
-      await stopChild(child, { type: 'stop' } satisfies EdgeRunnerCommand);
+      await stopChild(child, { type: 'stop' } satisfies EdgeRunnerCommand, 20_000);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

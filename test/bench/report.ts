@@ -6,7 +6,8 @@
 // `node dist/test/bench/report.js [results folder]`.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from './stats';
+import { REPO_ROOT } from '../support/repo-root';
+import { LATENCY_STAGES } from './stats';
 
 type Value = string | number;
 interface Row {
@@ -57,14 +58,6 @@ const SEED_FINDINGS: Record<string, string> = {
   'half load': '– (latency ~0.5 s on the VM, ~2 s on the RPi, governed by block closing)',
 };
 
-const STAGES = [
-  'queued for endorsement',
-  'endorsement',
-  'endorsement processing',
-  'queued for submission',
-  'ordering',
-  'commit',
-] as const;
 /** The seed's Figure 19 stages among ours. */
 const SEED_STAGES: ReadonlySet<string> = new Set([
   'endorsement',
@@ -471,7 +464,7 @@ function matrixSection(result: GroupResult, dir: string, charts: string[]): stri
 
   const stackRows = ok.map((r) => ({
     label: r.experiment.replace(/^matrix: /, ''),
-    segments: STAGES.map((s) => num(r, `stage ${s} ms`) ?? Number.NaN),
+    segments: LATENCY_STAGES.map((s) => num(r, `stage ${s} ms`) ?? Number.NaN),
     ...(num(r, 'p50 ms') !== undefined ? { p50: num(r, 'p50 ms') } : {}),
   }));
   writeFileSync(
@@ -479,7 +472,7 @@ function matrixSection(result: GroupResult, dir: string, charts: string[]): stri
     stackedLatencyChart({
       title: 'Latency breakdown per matrix cell (mean ms per stage)',
       rows: stackRows,
-      stages: STAGES,
+      stages: LATENCY_STAGES,
       colours: STAGE_COLOURS,
       highlighted: SEED_STAGES,
     }),
@@ -538,7 +531,7 @@ function matrixSection(result: GroupResult, dir: string, charts: string[]): stri
     'peak MiB chaincode',
     'peak MiB edge',
   ];
-  const stageHeader = STAGES.map((s) => `${s} ms`);
+  const stageHeader = LATENCY_STAGES.map((s) => `${s} ms`);
   for (const f of ['baseline', ...factors]) {
     const cells =
       f === 'baseline'
@@ -576,13 +569,13 @@ function matrixSection(result: GroupResult, dir: string, charts: string[]): stri
     mdTable(
       [
         'cell',
-        ...stageHeader.map((h, i) => (SEED_STAGES.has(STAGES[i] as string) ? `${h} *` : h)),
+        ...stageHeader.map((h, i) => (SEED_STAGES.has(LATENCY_STAGES[i] as string) ? `${h} *` : h)),
         'mean ms',
         'p50 ms',
       ],
       ok.map((r) => [
         r.experiment.replace(/^matrix: /, ''),
-        ...STAGES.map((s) => r[`stage ${s} ms`]),
+        ...LATENCY_STAGES.map((s) => r[`stage ${s} ms`]),
         r['mean ms'],
         r['p50 ms'],
       ]),
@@ -690,7 +683,7 @@ export function renderReport(
 }
 
 /** Reads the results in `dir` and writes REPORT.md and the charts there. */
-export function writeReport(dir = path.join(repoRoot(), 'test/bench/results')): {
+export function writeReport(dir = path.join(REPO_ROOT, 'test/bench/results')): {
   file: string;
   charts: string[];
 } {
@@ -701,7 +694,7 @@ export function writeReport(dir = path.join(repoRoot(), 'test/bench/results')): 
 }
 
 if (require.main === module) {
-  const dir = process.argv[2] ? path.resolve(process.argv[2]) : path.join(repoRoot(), 'test/bench/results');
+  const dir = process.argv[2] ? path.resolve(process.argv[2]) : path.join(REPO_ROOT, 'test/bench/results');
   const { file, charts } = writeReport(dir);
   process.stdout.write(`${file}\n${charts.map((c) => `${c}\n`).join('')}`);
 }

@@ -12,7 +12,7 @@ import { devnetBenchmarks, type BenchSize, type Row } from './devnet.bench';
 import { edgeBenchmarks, edgeSteps, type EdgeBenchSize } from './edge.bench';
 import { matrixBenchmarks, matrixSteps, type MatrixSize } from './matrix.bench';
 import { writeReport } from './report';
-import { repoRoot } from './stats';
+import { REPO_ROOT } from '../support/repo-root';
 
 const GROUPS = ['devnet', 'api', 'edge', 'matrix'] as const;
 type Group = (typeof GROUPS)[number];
@@ -119,7 +119,7 @@ const matrixSize: MatrixSize = smoke
       halfLoad: true,
     };
 
-const cpuProfDir = args['cpu-prof'] ? path.join(repoRoot(), 'test/bench/results/profiles') : undefined;
+const cpuProfDir = args['cpu-prof'] ? path.join(REPO_ROOT, 'test/bench/results/profiles') : undefined;
 
 interface GroupRun {
   readonly steps: number;
@@ -195,7 +195,7 @@ async function main(): Promise<void> {
   );
   bar.start(total, 0, { step: 'starting' });
   let done = 0;
-  const dir = path.join(repoRoot(), 'test/bench/results');
+  const dir = path.join(REPO_ROOT, 'test/bench/results');
   mkdirSync(dir, { recursive: true });
   const outputs: string[] = [];
   let failed = false;

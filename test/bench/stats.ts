@@ -1,5 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Percentile by nearest rank over a copy of the samples (milliseconds in, milliseconds out). */
 export function percentile(samples: readonly number[], p: number): number {
@@ -90,10 +89,33 @@ export function cpuWindow(processes: readonly { label: string; pid: number }[]):
     },
   };
 }
-/** The repository root: the nearest folder above the compiled benchmarks with a package.json (works from dist/ and .tmp/). */
-export function repoRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
-  }
+
+/** The stages of a transaction's latency in the edge, formed → commit event seen; they add up to the total. */
+export const LATENCY_STAGES = [
+  'queued for endorsement',
+  'endorsement',
+  'endorsement processing',
+  'queued for submission',
+  'ordering',
+  'commit',
+] as const;
+export type LatencyStage = (typeof LATENCY_STAGES)[number];
+
+export interface Summary {
+  readonly n: number;
+  readonly mean: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+}
+
+export function summarise(samples: readonly number[]): Summary {
+  const n = samples.length;
+  return {
+    n,
+    mean: n === 0 ? Number.NaN : samples.reduce((a, b) => a + b, 0) / n,
+    p50: percentile(samples, 50),
+    p95: percentile(samples, 95),
+    p99: percentile(samples, 99),
+  };
 }

@@ -44,6 +44,32 @@ export async function startEdgeWorld(shipmentId = 'ship-edge'): Promise<EdgeWorl
   const devnet = await startDevnetForApi();
   const apiDir = newApiDir();
   const api = await startApi(devnet, apiDir.dataDir, apiDir.secret);
+  const { buyer, supplier, supplierAdmin } = await setUpShipment(api, shipmentId);
+  return {
+    devnet,
+    api,
+    supplierAdmin,
+    buyer,
+    supplier,
+    shipmentId,
+    profilePath: path.join(devnet.dataDir, 'network.json'),
+    close: async () => {
+      await api.close();
+      await devnet.stop();
+      await removeDir(devnet.dataDir);
+      await removeDir(apiDir.dataDir);
+    },
+  };
+}
+
+/**
+ * The parties and the shipment devices record against: a buyer (Org1), a supplier (Org2) and an Org2 admin,
+ * an offer accepted into an order, and the supplier's shipment of it to the buyer.
+ */
+export async function setUpShipment(
+  api: ApiServer,
+  shipmentId: string,
+): Promise<Pick<EdgeWorld, 'buyer' | 'supplier' | 'supplierAdmin'>> {
   const buyer = await createUserKey(api, adminKeyOf(api, 'Org1MSP'), 'buyer');
   const supplier = await createUserKey(api, adminKeyOf(api, 'Org2MSP'), 'supplier');
   const supplierAdmin = (await createUserKey(api, adminKeyOf(api, 'Org2MSP'), 'ops-admin', 'admin')).apiKey;
@@ -75,21 +101,7 @@ export async function startEdgeWorld(shipmentId = 'ship-edge'): Promise<EdgeWorl
       },
     }),
   );
-  return {
-    devnet,
-    api,
-    supplierAdmin,
-    buyer,
-    supplier,
-    shipmentId,
-    profilePath: path.join(devnet.dataDir, 'network.json'),
-    close: async () => {
-      await api.close();
-      await devnet.stop();
-      await removeDir(devnet.dataDir);
-      await removeDir(apiDir.dataDir);
-    },
-  };
+  return { buyer, supplier, supplierAdmin };
 }
 
 /**

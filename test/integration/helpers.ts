@@ -2,7 +2,7 @@
 // the fixture chaincode deployed, and real @hyperledger/fabric-gateway clients connected to it.
 
 import { createPrivateKey } from 'node:crypto';
-import { existsSync, mkdtempSync, promises as fs } from 'node:fs';
+import { mkdtempSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -20,20 +20,9 @@ import { startDevnet, type Devnet } from '../../network/devnet/src/devnet';
 import type { ChaincodeSpec, DevnetOptions } from '../../network/devnet/src/config';
 import type { NodeIdentity } from '../../network/devnet/src/crypto';
 import { newFastSigner } from '../../network/client/src/signer';
+import { REPO_ROOT } from '../support/repo-root';
 
-/**
- * The repository: the nearest folder above the compiled tests with codegen.yml and chaincode/, so that the
- * tests run from dist/ and from any private output folder (`tsc --outDir .tmp/x`) alike.
- */
-function findRepoRoot(from: string): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'codegen.yml')) && existsSync(path.join(dir, 'chaincode', 'package.json')))
-      return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no repository root above ${from}`);
-  }
-}
-
-export const REPO_ROOT = findRepoRoot(__dirname);
+export { REPO_ROOT };
 export const FIXTURE_PATH = path.join(REPO_ROOT, 'test', 'fixtures', 'chaincode');
 export const FIXTURE_NAME = 'fixture';
 export const FIXTURE_POLICY = "OR('Org1MSP.peer','Org2MSP.peer')";
