@@ -34,6 +34,8 @@ export interface ClientResult {
   readonly elapsedMs: number;
   readonly latenciesMs: number[];
   readonly peakRssMiB: number;
+  /** CPU time (user + system) of this process over the measured run. */
+  readonly cpuMs: number;
 }
 
 async function run(job: ClientJob): Promise<ClientResult> {
@@ -64,6 +66,7 @@ async function run(job: ClientJob): Promise<ClientResult> {
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 200);
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const worker = async (): Promise<void> => {
     while (next < job.count) {
       const i = next++;
@@ -88,6 +91,7 @@ async function run(job: ClientJob): Promise<ClientResult> {
   };
   await Promise.all(Array.from({ length: job.concurrency }, () => worker()));
   const elapsedMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   clearInterval(sampler);
   watcher?.close();
   gw.close();
@@ -99,6 +103,7 @@ async function run(job: ClientJob): Promise<ClientResult> {
     elapsedMs,
     latenciesMs: latencies,
     peakRssMiB: Math.max(peak, process.memoryUsage().rss) / 2 ** 20,
+    cpuMs: (cpu.user + cpu.system) / 1000,
   };
 }
 

@@ -46,6 +46,8 @@ export class ChaincodeProcess {
         '--no-deprecation',
         '--require',
         path.join(__dirname, 'chaincode-watchdog.js'),
+        '--require',
+        path.join(__dirname, 'chaincode-logging.js'),
         shimCli(),
         'server',
         '--chaincode-address',

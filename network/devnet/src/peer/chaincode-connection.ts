@@ -28,11 +28,28 @@ export interface ChaincodeConnectionOptions {
   readonly address: string;
   readonly credentials?: grpc.ChannelCredentials;
   readonly executeTimeoutMs?: number;
+  /**
+   * Shim streams opened to the server (default 4), transactions spread over them. grpc-js hands a stream's
+   * next message to HTTP/2 only once the previous write has completed, one per event-loop turn, so a single
+   * stream caps a busy peer at a few hundred transactions a second; the server treats each stream as it
+   * would another peer's.
+   */
+  readonly streams?: number;
   readonly log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
+}
+
+/** One shim stream to the chaincode server, with its own registration and re-dial back-off. */
+interface Lane {
+  readonly index: number;
+  stream: grpc.ClientDuplexStream<peer.ChaincodeMessage, peer.ChaincodeMessage> | undefined;
+  ready: boolean;
+  attempt: number;
+  retryTimer: NodeJS.Timeout | undefined;
 }
 
 interface Pending {
   readonly invocation: ChaincodeInvocation;
+  readonly lane: Lane;
   readonly resolve: (msg: peer.ChaincodeMessage) => void;
   readonly reject: (err: Error) => void;
   readonly iterators: Map<string, Iterator>;
@@ -51,38 +68,52 @@ export class ChaincodeUnavailableError extends Error {
   override readonly name = 'ChaincodeUnavailableError';
 }
 
+const DEFAULT_STREAMS = 4;
+
 /**
  * The peer's side of the chaincode shim protocol for chaincode-as-a-service: the peer dials the chaincode
- * server, the chaincode registers, and transactions are multiplexed over the one stream by channel and txid.
- * The connection re-dials with back-off when the chaincode server goes away.
+ * server, the chaincode registers, and transactions are multiplexed over the streams by channel and txid
+ * (every message of one transaction on the stream it started on). Each stream re-dials with back-off when
+ * the chaincode server goes away.
  */
 export class ChaincodeConnection {
   readonly name: string;
   readonly #options: ChaincodeConnectionOptions;
   readonly #pending = new Map<string, Pending>();
+  readonly #lanes: Lane[];
   #client: peer.ChaincodeClient | undefined;
-  #stream: grpc.ClientDuplexStream<peer.ChaincodeMessage, peer.ChaincodeMessage> | undefined;
   #ready: Promise<void> | undefined;
   #readyResolve: (() => void) | undefined;
-  #isReady = false;
   #closed = false;
-  #retryTimer: NodeJS.Timeout | undefined;
-  #attempt = 0;
+  #nextLane = 0;
 
   constructor(options: ChaincodeConnectionOptions) {
     this.name = options.name;
     this.#options = options;
+    const streams = Math.max(1, Math.floor(options.streams ?? DEFAULT_STREAMS));
+    this.#lanes = Array.from({ length: streams }, (_, index) => ({
+      index,
+      stream: undefined,
+      ready: false,
+      attempt: 0,
+      retryTimer: undefined,
+    }));
   }
 
   get ready(): boolean {
-    return this.#isReady;
+    return this.#lanes.some((lane) => lane.ready);
   }
 
-  /** Resolves once the chaincode has registered; keeps trying in the background until then. */
+  /** Streams on which the chaincode has registered. */
+  get readyStreams(): number {
+    return this.#lanes.filter((lane) => lane.ready).length;
+  }
+
+  /** Resolves once the chaincode has registered on a stream; keeps trying in the background until then. */
   start(): Promise<void> {
     if (!this.#ready) {
       this.#ready = new Promise((resolve) => (this.#readyResolve = resolve));
-      this.#dial();
+      for (const lane of this.#lanes) this.#dial(lane);
     }
     return this.#ready;
   }
@@ -91,7 +122,7 @@ export class ChaincodeConnection {
     this.#options.log?.(level, `[chaincode ${this.name}] ${msg}`);
   }
 
-  #dial(): void {
+  #dial(lane: Lane): void {
     if (this.#closed) return;
     this.#client ??= new peer.ChaincodeClient(
       this.#options.address,
@@ -102,7 +133,7 @@ export class ChaincodeConnection {
       },
     );
     const stream = this.#client.connect();
-    this.#stream = stream;
+    lane.stream = stream;
     let registered = false;
     stream.on('data', (msg: peer.ChaincodeMessage) => {
       if (!registered) {
@@ -112,40 +143,57 @@ export class ChaincodeConnection {
           return;
         }
         registered = true;
-        this.#attempt = 0;
+        lane.attempt = 0;
         stream.write(message(MsgType.REGISTERED));
         stream.write(message(MsgType.READY));
-        this.#isReady = true;
-        this.#log('info', `registered from ${this.#options.address}`);
+        const first = !this.ready;
+        lane.ready = true;
+        if (first) this.#log('info', `registered from ${this.#options.address}`);
         this.#readyResolve?.();
         return;
       }
-      this.#onMessage(msg);
+      this.#onMessage(lane, msg);
     });
     const onGone = (err?: Error): void => {
-      if (this.#stream !== stream) return;
-      this.#stream = undefined;
-      if (this.#isReady && !this.#closed) this.#log('warn', `stream closed${err ? `: ${err.message}` : ''}`);
-      this.#isReady = false;
+      if (lane.stream !== stream) return;
+      lane.stream = undefined;
+      if (lane.ready && !this.#closed) {
+        this.#log('warn', `stream ${lane.index} closed${err ? `: ${err.message}` : ''}`);
+      }
+      lane.ready = false;
       for (const [key, p] of this.#pending) {
+        if (p.lane !== lane) continue;
         this.#pending.delete(key);
         clearTimeout(p.timer);
         p.reject(new ChaincodeUnavailableError(`${this.name}: ${ERROR_STREAM_TERMINATED}`));
       }
       if (!this.#closed) {
         // Exponential back-off capped at 2 s: a restarted chaincode server is picked up quickly.
-        const delay = Math.min(2000, 50 * 2 ** Math.min(this.#attempt++, 6));
-        this.#retryTimer = setTimeout(() => this.#dial(), delay);
+        const delay = Math.min(2000, 50 * 2 ** Math.min(lane.attempt++, 6));
+        lane.retryTimer = setTimeout(() => this.#dial(lane), delay);
       }
     };
     stream.on('error', (err: Error) => onGone(err));
     stream.on('end', () => onGone());
   }
 
+  /** The next registered stream, round robin. */
+  #pickLane(): Lane | undefined {
+    for (let i = 0; i < this.#lanes.length; i++) {
+      const lane = this.#lanes[(this.#nextLane + i) % this.#lanes.length];
+      if (lane?.ready && lane.stream) {
+        this.#nextLane = (lane.index + 1) % this.#lanes.length;
+        return lane;
+      }
+    }
+    return undefined;
+  }
+
   /** Runs one transaction of this chaincode; resolves with the COMPLETED message (or rejects). */
   execute(invocation: ChaincodeInvocation): Promise<peer.ChaincodeMessage> {
-    const stream = this.#stream;
-    if (!stream || !this.#isReady) {
+    const lane = this.#pickLane();
+    const stream = lane?.stream;
+    if (!lane || !stream) {
       return Promise.reject(new ChaincodeUnavailableError(`chaincode ${this.name} is not connected`));
     }
     const key = `${invocation.channelId}:${invocation.txId}`;
@@ -158,17 +206,17 @@ export class ChaincodeConnection {
         this.#pending.delete(key);
         reject(new Error(`timeout expired while executing transaction`));
       }, timeoutMs);
-      this.#pending.set(key, { invocation, resolve, reject, iterators: new Map(), timer });
+      this.#pending.set(key, { invocation, lane, resolve, reject, iterators: new Map(), timer });
       const msg = message(MsgType.TRANSACTION, invocation.input.serializeBinary(), invocation);
       msg.setProposal(invocation.signedProposal);
       stream.write(msg);
     });
   }
 
-  #onMessage(msg: peer.ChaincodeMessage): void {
+  #onMessage(lane: Lane, msg: peer.ChaincodeMessage): void {
     const key = `${msg.getChannelId()}:${msg.getTxid()}`;
     const pending = this.#pending.get(key);
-    if (!pending) {
+    if (!pending || pending.lane !== lane) {
       this.#log('warn', `message type ${msg.getType()} for unknown transaction ${msg.getTxid()}`);
       return;
     }
@@ -181,21 +229,21 @@ export class ChaincodeConnection {
       return;
     }
     this.#handleRequest(msg, pending).then(
-      (payload) => this.#reply(msg, MsgType.RESPONSE, payload),
+      (payload) => this.#reply(lane, msg, MsgType.RESPONSE, payload),
       (err: Error) => {
         const text = `${typeName(type)} failed: transaction ID: ${msg.getTxid()}: ${err.message}`;
-        this.#reply(msg, MsgType.ERROR, Buffer.from(text));
+        this.#reply(lane, msg, MsgType.ERROR, Buffer.from(text));
       },
     );
   }
 
-  #reply(request: peer.ChaincodeMessage, type: number, payload: Uint8Array): void {
+  #reply(lane: Lane, request: peer.ChaincodeMessage, type: number, payload: Uint8Array): void {
     const reply = new peer.ChaincodeMessage();
     reply.setType(type as peer.ChaincodeMessage.TypeMap[keyof peer.ChaincodeMessage.TypeMap]);
     reply.setPayload(payload);
     reply.setTxid(request.getTxid());
     reply.setChannelId(request.getChannelId());
-    this.#stream?.write(reply);
+    lane.stream?.write(reply);
   }
 
   async #handleRequest(msg: peer.ChaincodeMessage, pending: Pending): Promise<Uint8Array> {
@@ -367,8 +415,10 @@ export class ChaincodeConnection {
 
   async close(): Promise<void> {
     this.#closed = true;
-    clearTimeout(this.#retryTimer);
-    this.#stream?.cancel();
+    for (const lane of this.#lanes) {
+      clearTimeout(lane.retryTimer);
+      lane.stream?.cancel();
+    }
     this.#client?.close();
   }
 }
