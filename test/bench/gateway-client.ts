@@ -3,7 +3,7 @@
 import { createPrivateKey, randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { connect, hash, signers, type Network } from '@hyperledger/fabric-gateway';
-import { newFastSigner } from '../../network/client/src';
+import { newFastSigner, PEER_FLOW_CONTROL_WINDOW } from '../../network/client/src';
 
 export interface ClientJob {
   readonly peerAddress: string;
@@ -42,7 +42,10 @@ async function run(job: ClientJob): Promise<ClientResult> {
   const credentials = job.tlsCaCertPem
     ? grpc.credentials.createSsl(Buffer.from(job.tlsCaCertPem))
     : grpc.credentials.createInsecure();
-  const client = new grpc.Client(job.peerAddress, credentials);
+  // The window network/client's connectGateway gives every peer connection.
+  const client = new grpc.Client(job.peerAddress, credentials, {
+    'grpc-node.flow_control_window': PEER_FLOW_CONTROL_WINDOW,
+  });
   const key = createPrivateKey(job.keyPem);
   const signing =
     job.signer === 'fast'

@@ -23,7 +23,7 @@ export type {
 } from './profile';
 export { loadIdentity, loadProfileIdentity, IdentityError } from './identity';
 export type { ClientIdentity, IdentitySource } from './identity';
-export { connectGateway, newPeerClient, selectPeer } from './connect';
+export { connectGateway, newPeerClient, selectPeer, PEER_FLOW_CONTROL_WINDOW } from './connect';
 export type { ConnectGatewayOptions, GatewayConnection } from './connect';
 export { parseBlock, validationCodeName, blockHash, blockHeaderBytes } from './blocks';
 export type { ParsedBlock, ParsedTransaction, ParsedWrite, ParsedEvent } from './blocks';
