@@ -18,6 +18,7 @@ import { buildGenesisBlock, parseConfigBlock, signaturePolicyFromString } from '
 import { ChannelLedger } from './ledger/ledger';
 import { blockHeaderHash } from './ledger/blockhash';
 import { ChaincodeConnection } from './peer/chaincode-connection';
+import { newGrpcServer } from './grpc-server';
 import type { ChaincodeDefinition } from './peer/channel';
 import { Endorser } from './peer/endorser';
 import { SigningIdentity } from './peer/signer';
@@ -205,7 +206,7 @@ async function start(options: DevnetOptions, cleanup: (() => Promise<void>)[]): 
 
   const servers: grpc.Server[] = [];
   for (const { endorser, node } of peerNodes) {
-    const server = new grpc.Server({
+    const { server } = newGrpcServer({
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
     });
@@ -230,7 +231,7 @@ async function start(options: DevnetOptions, cleanup: (() => Promise<void>)[]): 
     cleanup.push(() => shutdown(server));
     await bind(server, endorser.address, serverCredentials(node, material, tls));
   }
-  const ordererServer = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
+  const { server: ordererServer } = newGrpcServer({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
   ordererServer.addService(ordererProtos.AtomicBroadcastService, {
     broadcast: (call: grpc.ServerDuplexStream<common.Envelope, ordererProtos.BroadcastResponse>) => {
       // Answers in request order even though each check is asynchronous.
