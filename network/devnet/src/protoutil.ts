@@ -35,8 +35,22 @@ function decode<T>(what: string, fn: () => T): T {
   }
 }
 
+/**
+ * Proposals already decoded, by the received message: the gateway and each endorser it asks (in this
+ * process) unpack the same SignedProposal, six protobuf decodes each time.
+ */
+const unpackedProposals = new WeakMap<peer.SignedProposal, UnpackedProposal>();
+
 /** Decodes a SignedProposal down to the chaincode input, with Fabric's error wording where it has one. */
 export function unpackProposal(signedProposal: peer.SignedProposal): UnpackedProposal {
+  const cached = unpackedProposals.get(signedProposal);
+  if (cached) return cached;
+  const unpacked = decodeProposal(signedProposal);
+  unpackedProposals.set(signedProposal, unpacked);
+  return unpacked;
+}
+
+function decodeProposal(signedProposal: peer.SignedProposal): UnpackedProposal {
   const proposalBytes = signedProposal.getProposalBytes_asU8();
   if (proposalBytes.length === 0) {
     throw new ProposalFormatError('the proposed transaction must contain a signed proposal');
