@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import pino from 'pino';
 import { type BufferLimits, type SignedBytes, StoreAndForwardBuffer, type TxRow } from './buffer/buffer';
 import { type TxState } from './buffer/states';
@@ -299,6 +300,31 @@ void describe('Forwarder', () => {
   });
 
   void describe('ordering', () => {
+    void test('a transaction id is synced to disk before its first submission, one sync for many rows', async () => {
+      const h = harness({ batchSize: 1 });
+      const file = join(dir, 'buffer.db');
+      const covered: { txId: string; rowId: number; durableTx: number }[] = [];
+      h.stages.submitHook = (txId) => {
+        // What a restart after a power cut would be guaranteed to find: read through another connection.
+        const db = new Database(file, { readonly: true });
+        try {
+          const row = db.prepare('SELECT id FROM txs WHERE tx_id = ?').get(txId) as { id: number };
+          const meta = db.prepare("SELECT value FROM meta WHERE key = 'durable_tx'").get() as
+            { value: string } | undefined;
+          covered.push({ txId, rowId: row.id, durableTx: Number(meta?.value ?? -1) });
+        } finally {
+          db.close();
+        }
+      };
+      await acceptMany(h.buffer, 12);
+      h.fwd.start();
+      await waitFor(() => h.stages.ops('submit').length === 12, 'all twelve submitted');
+      assert.equal(covered.length, 12);
+      for (const c of covered) assert.ok(c.durableTx >= c.rowId, JSON.stringify(c));
+      const syncs = new Set(covered.map((c) => c.durableTx)).size;
+      assert.ok(syncs < 12, `expected fewer syncs than transactions, got ${syncs}`);
+    });
+
     void test('submissions happen strictly in row order even when endorsements complete out of order', async () => {
       const h = harness({ batchSize: 1, maxEndorsing: 4 });
       const gates = new Map<string, ReturnType<FakeStages['gate']>>();

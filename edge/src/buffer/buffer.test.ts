@@ -393,6 +393,27 @@ void describe('StoreAndForwardBuffer', () => {
   });
 
   void describe('transactions', () => {
+    void test('ensureDurable syncs once for every row formed so far, and again only for rows formed after', async () => {
+      const b = openBuffer();
+      await acceptMany(b, 'dev-1', 4);
+      const durableTx = () =>
+        peek<{ value: string }>("SELECT value FROM meta WHERE key = 'durable_tx'")[0]?.value;
+      const [r1, r2, r3] = [1, 2, 3].map(() => formIn(b, take(b, 1), 'PENDING_ORDERING'));
+      assert.ok(r1 && r2 && r3);
+      assert.equal(durableTx(), undefined, 'forming and storing envelopes does not sync by itself');
+      b.ensureDurable(r1.id);
+      assert.equal(durableTx(), String(r3.id), 'one sync covers every row formed before it');
+      const r4 = formIn(b, take(b, 1), 'PENDING_ORDERING');
+      b.ensureDurable(r2.id);
+      assert.equal(durableTx(), String(r3.id), 'a row already covered needs no new sync');
+      b.ensureDurable(r4.id);
+      assert.equal(durableTx(), String(r4.id));
+      // A reopened buffer trusts nothing it did not sync itself.
+      const again = reopen(b);
+      again.ensureDurable(r1.id);
+      assert.equal(durableTx(), String(r1.id));
+    });
+
     void test('formTransaction binds records atomically: a record dropped meanwhile throws a vanished error and binds nothing', async () => {
       let clock = 10_000;
       const b = openBuffer({ maxAgeMs: 5_000 }, () => clock);

@@ -9,6 +9,12 @@
 //
 // Intake uses group commit: records arriving in the same turn of the event loop share one fsync,
 // which is what makes thousands of durable acknowledgements per second possible on an SD card.
+// Transaction rows are written without waiting for the disk (synchronous=NORMAL: they survive a process
+// crash at once, a power cut once the next fsync lands, as WAL frames are synced in order). What must
+// not be lost is a transaction id that reached the orderer, so `ensureDurable` syncs before a row's first
+// submission: one fsync for every row formed so far, on the one-at-a-time submission path, instead of
+// two per transaction. A power cut before that loses only bindings whose transaction never left the
+// edge: their records are formed again under a new id.
 
 import Database from 'better-sqlite3';
 import type { LedgerReading, SensorSummary } from '../reading';
@@ -210,6 +216,10 @@ export class StoreAndForwardBuffer {
   #records: number;
   #listeners = new Set<() => void>();
   #dropListeners = new Set<(txRowIds: number[]) => void>();
+  readonly #statements = new Map<string, Database.Statement>();
+  /** Highest transaction row id written without an fsync, and the highest known to be on disk. */
+  #lastRelaxedTx = 0;
+  #durableTx = 0;
 
   constructor(options: BufferOptions) {
     this.file = options.file;
@@ -277,13 +287,13 @@ export class StoreAndForwardBuffer {
     const now = this.#now();
     const accepted: { item: PendingIntake; ack: Acknowledgement }[] = [];
     const refused: PendingIntake[] = [];
-    const nextSeq = this.#db.prepare<[string], { next: number }>(
+    const nextSeq = this.#prepare<[string], { next: number }>(
       'SELECT next FROM sequences WHERE device_id = ?',
     );
-    const setSeq = this.#db.prepare(
+    const setSeq = this.#prepare(
       'INSERT INTO sequences (device_id, next) VALUES (?, ?) ON CONFLICT(device_id) DO UPDATE SET next = excluded.next',
     );
-    const insert = this.#db.prepare(
+    const insert = this.#prepare(
       'INSERT INTO intake (kind, device_id, sequence, payload, accepted_at) VALUES (?, ?, ?, ?, ?)',
     );
     try {
@@ -324,22 +334,20 @@ export class StoreAndForwardBuffer {
   #dropOldest(n: number, reason: DropReason = 'full'): number {
     let dropped = 0;
     const droppedTxs: number[] = [];
-    const loose = this.#db
-      .prepare<[number], { id: number }>('SELECT id FROM intake WHERE tx IS NULL ORDER BY id LIMIT ?')
-      .all(n);
+    const loose = this.#prepare<[number], { id: number }>(
+      'SELECT id FROM intake WHERE tx IS NULL ORDER BY id LIMIT ?',
+    ).all(n);
     for (const { id } of loose) {
-      this.#db.prepare('DELETE FROM intake WHERE id = ?').run(id);
+      this.#prepare('DELETE FROM intake WHERE id = ?').run(id);
       dropped++;
     }
     while (dropped < n) {
-      const tx = this.#db
-        .prepare<[], { id: number; records: number }>(
-          `SELECT id, records FROM txs WHERE state IN ('PENDING_ENDORSEMENT', 'ENDORSEMENT_ERROR') ORDER BY id LIMIT 1`,
-        )
-        .get();
+      const tx = this.#prepare<[], { id: number; records: number }>(
+        `SELECT id, records FROM txs WHERE state IN ('PENDING_ENDORSEMENT', 'ENDORSEMENT_ERROR') ORDER BY id LIMIT 1`,
+      ).get();
       if (!tx) break;
-      this.#db.prepare('DELETE FROM intake WHERE tx = ?').run(tx.id);
-      this.#db.prepare('DELETE FROM txs WHERE id = ?').run(tx.id);
+      this.#prepare('DELETE FROM intake WHERE tx = ?').run(tx.id);
+      this.#prepare('DELETE FROM txs WHERE id = ?').run(tx.id);
       dropped += tx.records;
       droppedTxs.push(tx.id);
     }
@@ -356,17 +364,15 @@ export class StoreAndForwardBuffer {
     const cutoff = this.#now() - this.limits.maxAgeMs;
     const result = this.#db.transaction(() => {
       let dropped = 0;
-      const loose = this.#db.prepare('DELETE FROM intake WHERE tx IS NULL AND accepted_at < ?').run(cutoff);
+      const loose = this.#prepare('DELETE FROM intake WHERE tx IS NULL AND accepted_at < ?').run(cutoff);
       dropped += loose.changes;
-      const stale = this.#db
-        .prepare<[number], { id: number; records: number }>(
-          `SELECT t.id, t.records FROM txs t WHERE t.state IN ('PENDING_ENDORSEMENT', 'ENDORSEMENT_ERROR')
+      const stale = this.#prepare<[number], { id: number; records: number }>(
+        `SELECT t.id, t.records FROM txs t WHERE t.state IN ('PENDING_ENDORSEMENT', 'ENDORSEMENT_ERROR')
              AND (SELECT MIN(accepted_at) FROM intake WHERE tx = t.id) < ?`,
-        )
-        .all(cutoff);
+      ).all(cutoff);
       for (const t of stale) {
-        this.#db.prepare('DELETE FROM intake WHERE tx = ?').run(t.id);
-        this.#db.prepare('DELETE FROM txs WHERE id = ?').run(t.id);
+        this.#prepare('DELETE FROM intake WHERE tx = ?').run(t.id);
+        this.#prepare('DELETE FROM txs WHERE id = ?').run(t.id);
         dropped += t.records;
       }
       this.#records -= dropped;
@@ -379,10 +385,9 @@ export class StoreAndForwardBuffer {
 
   /** Records not yet in a transaction, oldest first. */
   waiting(limit: number): IntakeRecord[] {
-    return this.#db
-      .prepare<[number], IntakeDbRow>(
-        'SELECT id, kind, device_id, sequence, payload, accepted_at FROM intake WHERE tx IS NULL ORDER BY id LIMIT ?',
-      )
+    return this.#prepare<[number], IntakeDbRow>(
+      'SELECT id, kind, device_id, sequence, payload, accepted_at FROM intake WHERE tx IS NULL ORDER BY id LIMIT ?',
+    )
       .all(limit)
       .map((r) => ({
         id: r.id,
@@ -396,7 +401,7 @@ export class StoreAndForwardBuffer {
 
   /** Whether any record waits for a transaction (cheap: the pump asks often). */
   hasWaiting(): boolean {
-    return this.#db.prepare('SELECT 1 FROM intake WHERE tx IS NULL LIMIT 1').get() !== undefined;
+    return this.#prepare('SELECT 1 FROM intake WHERE tx IS NULL LIMIT 1').get() !== undefined;
   }
 
   /** Records held in any state, kept in memory (no query). */
@@ -410,8 +415,9 @@ export class StoreAndForwardBuffer {
 
   /**
    * Binds records to a new transaction in PENDING_ENDORSEMENT with its signed proposal, atomically:
-   * after a crash the records are either free (the proposal was never sent) or bound to stored bytes.
-   * Throws an error that `isVanished` recognises when a record was dropped meanwhile; nothing is bound.
+   * after a crash the records are either free (the transaction never reached the orderer: see
+   * `ensureDurable`) or bound to stored bytes. Throws an error that `isVanished` recognises when a
+   * record was dropped meanwhile; nothing is bound.
    */
   formTransaction(
     records: readonly IntakeRecord[],
@@ -420,23 +426,60 @@ export class StoreAndForwardBuffer {
     proposal: SignedBytes,
   ): TxRow | undefined {
     const now = this.#now();
+    const row = this.#relaxed(() => this.#bind(records, txId, fn, proposal, now));
+    if (row) this.#lastRelaxedTx = Math.max(this.#lastRelaxedTx, row.id);
+    return row;
+  }
+
+  /**
+   * Makes sure transaction row `id` (and every row written before it) is on disk; called before a row
+   * is first sent to the orderer, so that a transaction id on the ledger is never forgotten by the
+   * buffer. A no-op when an earlier call already covered it.
+   */
+  ensureDurable(id: number): void {
+    if (id <= this.#durableTx) return;
+    const covered = Math.max(this.#lastRelaxedTx, id);
+    // Any write under synchronous=FULL syncs the WAL up to and including itself.
+    this.#prepare(
+      "INSERT INTO meta (key, value) VALUES ('durable_tx', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    ).run(String(covered));
+    this.#durableTx = covered;
+  }
+
+  /** Statements are compiled once per connection: compiling costs more than most of them take to run. */
+  #prepare<P extends unknown[] = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement as Database.Statement<P, R>;
+  }
+
+  /** Runs one write with synchronous=NORMAL (see the header). */
+  #relaxed<T>(write: () => T): T {
+    this.#db.pragma('synchronous = NORMAL');
+    try {
+      return write();
+    } finally {
+      this.#db.pragma('synchronous = FULL');
+    }
+  }
+
+  #bind(
+    records: readonly IntakeRecord[],
+    txId: string,
+    fn: string,
+    proposal: SignedBytes,
+    now: number,
+  ): TxRow | undefined {
     return this.#db.transaction(() => {
-      const info = this.#db
-        .prepare(
-          `INSERT INTO txs (tx_id, fn, state, records, proposal, proposal_sig, created_at, updated_at)
+      const info = this.#prepare(
+        `INSERT INTO txs (tx_id, fn, state, records, proposal, proposal_sig, created_at, updated_at)
            VALUES (?, ?, 'PENDING_ENDORSEMENT', ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          txId,
-          fn,
-          records.length,
-          Buffer.from(proposal.bytes),
-          Buffer.from(proposal.signature),
-          now,
-          now,
-        );
+      ).run(txId, fn, records.length, Buffer.from(proposal.bytes), Buffer.from(proposal.signature), now, now);
       const id = Number(info.lastInsertRowid);
-      const bind = this.#db.prepare('UPDATE intake SET tx = ? WHERE id = ? AND tx IS NULL');
+      const bind = this.#prepare('UPDATE intake SET tx = ? WHERE id = ? AND tx IS NULL');
       for (const r of records) {
         if (bind.run(id, r.id).changes !== 1) throw new VanishedRecord();
       }
@@ -446,33 +489,36 @@ export class StoreAndForwardBuffer {
 
   /** Non-final transactions in id order (the order in which they must reach the orderer). */
   transactions(): TxRow[] {
-    return this.#db.prepare<[], TxDbRow>('SELECT * FROM txs ORDER BY id').all().map(toTxRow);
+    return this.#prepare<[], TxDbRow>('SELECT * FROM txs ORDER BY id').all().map(toTxRow);
   }
 
   #tx(id: number): TxRow {
-    const row = this.#db.prepare<[number], TxDbRow>('SELECT * FROM txs WHERE id = ?').get(id);
+    const row = this.#prepare<[number], TxDbRow>('SELECT * FROM txs WHERE id = ?').get(id);
     if (!row) throw new Error(`transaction row ${id} does not exist`);
     return toTxRow(row);
   }
 
   /**
-   * Moves a row to a state; `transaction` stores the endorsed envelope's signed bytes. PENDING_COMMIT
-   * (the orderer accepted the envelope) is written without waiting for the disk: a recovery sends it
-   * back to PENDING_ORDERING, the state it comes from, so losing the write to a power cut changes
-   * nothing, and the next durable write makes it durable anyway (WAL frames are synced in order). It
-   * takes an fsync off the one-at-a-time submission path.
+   * Moves a row to a state; `transaction` stores the endorsed envelope's signed bytes. Two transitions
+   * are written without waiting for the disk. PENDING_COMMIT (the orderer accepted the envelope): a
+   * recovery sends it back to PENDING_ORDERING, the state it comes from, so losing the write to a power
+   * cut changes nothing; it takes an fsync off the one-at-a-time submission path. PENDING_ORDERING with
+   * the endorsed envelope: if it is lost, the row endorses its stored proposal again, same transaction
+   * id, and `ensureDurable` has synced it before it is submitted.
    */
   setState(
     id: number,
     state: TxState,
     extra: { error?: string; transaction?: SignedBytes; attempt?: boolean } = {},
   ): void {
-    const relaxed = state === 'PENDING_COMMIT' && extra.transaction === undefined;
-    if (relaxed) this.#db.pragma('synchronous = NORMAL');
-    try {
+    const relaxed =
+      (state === 'PENDING_COMMIT' && extra.transaction === undefined) ||
+      (state === 'PENDING_ORDERING' && extra.transaction !== undefined);
+    if (relaxed) {
+      this.#relaxed(() => this.#update(id, state, extra));
+      this.#lastRelaxedTx = Math.max(this.#lastRelaxedTx, id);
+    } else {
       this.#update(id, state, extra);
-    } finally {
-      if (relaxed) this.#db.pragma('synchronous = FULL');
     }
   }
 
@@ -481,20 +527,18 @@ export class StoreAndForwardBuffer {
     state: TxState,
     extra: { error?: string; transaction?: SignedBytes; attempt?: boolean },
   ): void {
-    this.#db
-      .prepare(
-        `UPDATE txs SET state = ?, updated_at = ?, last_error = COALESCE(?, last_error),
+    this.#prepare(
+      `UPDATE txs SET state = ?, updated_at = ?, last_error = COALESCE(?, last_error),
            attempts = attempts + ?, txn = COALESCE(?, txn), txn_sig = COALESCE(?, txn_sig) WHERE id = ?`,
-      )
-      .run(
-        state,
-        this.#now(),
-        extra.error ?? null,
-        extra.attempt ? 1 : 0,
-        extra.transaction ? Buffer.from(extra.transaction.bytes) : null,
-        extra.transaction ? Buffer.from(extra.transaction.signature) : null,
-        id,
-      );
+    ).run(
+      state,
+      this.#now(),
+      extra.error ?? null,
+      extra.attempt ? 1 : 0,
+      extra.transaction ? Buffer.from(extra.transaction.bytes) : null,
+      extra.transaction ? Buffer.from(extra.transaction.signature) : null,
+      id,
+    );
   }
 
   /**
@@ -509,7 +553,7 @@ export class StoreAndForwardBuffer {
       const committed: TxRow[] = [];
       const failed: TxRow[] = [];
       for (const o of outcomes) {
-        const row = this.#db.prepare<[string], TxDbRow>('SELECT * FROM txs WHERE tx_id = ?').get(o.txId);
+        const row = this.#prepare<[string], TxDbRow>('SELECT * FROM txs WHERE tx_id = ?').get(o.txId);
         if (!row) continue;
         const tx = toTxRow(row);
         if (o.delivered) {
@@ -518,8 +562,8 @@ export class StoreAndForwardBuffer {
         } else if (o.requeue) {
           // A conflict invalidated the transaction, not its content: its records go back to the queue
           // for a new transaction (the old id is spent on the ledger).
-          this.#db.prepare('UPDATE intake SET tx = NULL WHERE tx = ?').run(tx.id);
-          this.#db.prepare('DELETE FROM txs WHERE id = ?').run(tx.id);
+          this.#prepare('UPDATE intake SET tx = NULL WHERE tx = ?').run(tx.id);
+          this.#prepare('DELETE FROM txs WHERE id = ?').run(tx.id);
           failed.push(tx);
         } else {
           this.#reject(tx, `invalid at commit: ${o.validationCode}`);
@@ -537,19 +581,17 @@ export class StoreAndForwardBuffer {
    */
   delivered(id: number, validationCode: string, blockNumber = -1): void {
     this.#db.transaction(() => {
-      const row = this.#db.prepare<[number], TxDbRow>('SELECT * FROM txs WHERE id = ?').get(id);
+      const row = this.#prepare<[number], TxDbRow>('SELECT * FROM txs WHERE id = ?').get(id);
       if (row) this.#remove(toTxRow(row), blockNumber, validationCode);
     })();
   }
 
   #remove(tx: TxRow, blockNumber: number, validationCode: string): void {
-    this.#db.prepare('DELETE FROM intake WHERE tx = ?').run(tx.id);
-    this.#db.prepare('DELETE FROM txs WHERE id = ?').run(tx.id);
-    this.#db
-      .prepare(
-        'INSERT INTO committed (tx_id, block_number, records, validation_code, committed_at) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(tx.txId, blockNumber, tx.records, validationCode, this.#now());
+    this.#prepare('DELETE FROM intake WHERE tx = ?').run(tx.id);
+    this.#prepare('DELETE FROM txs WHERE id = ?').run(tx.id);
+    this.#prepare(
+      'INSERT INTO committed (tx_id, block_number, records, validation_code, committed_at) VALUES (?, ?, ?, ?, ?)',
+    ).run(tx.txId, blockNumber, tx.records, validationCode, this.#now());
     this.#records -= tx.records;
     this.#bump('committed', tx.records);
     this.#trimCommitted();
@@ -561,15 +603,16 @@ export class StoreAndForwardBuffer {
   }
 
   #reject(tx: TxRow, reason: string): void {
-    const records = this.#db
-      .prepare<[number], { payload: string }>('SELECT payload FROM intake WHERE tx = ? ORDER BY id')
+    const records = this.#prepare<[number], { payload: string }>(
+      'SELECT payload FROM intake WHERE tx = ? ORDER BY id',
+    )
       .all(tx.id)
       .map((r) => JSON.parse(r.payload) as unknown);
-    this.#db
-      .prepare('INSERT INTO rejected (tx_id, fn, reason, records, rejected_at) VALUES (?, ?, ?, ?, ?)')
-      .run(tx.txId, tx.fn, reason, JSON.stringify(records), this.#now());
-    this.#db.prepare('DELETE FROM intake WHERE tx = ?').run(tx.id);
-    this.#db.prepare('DELETE FROM txs WHERE id = ?').run(tx.id);
+    this.#prepare(
+      'INSERT INTO rejected (tx_id, fn, reason, records, rejected_at) VALUES (?, ?, ?, ?, ?)',
+    ).run(tx.txId, tx.fn, reason, JSON.stringify(records), this.#now());
+    this.#prepare('DELETE FROM intake WHERE tx = ?').run(tx.id);
+    this.#prepare('DELETE FROM txs WHERE id = ?').run(tx.id);
     this.#records -= tx.records;
     this.#bump('rejected', tx.records);
   }
@@ -577,10 +620,10 @@ export class StoreAndForwardBuffer {
   rejections(
     limit = 20,
   ): { txId: string; fn: string; reason: string; records: unknown[]; rejectedAt: number }[] {
-    return this.#db
-      .prepare<[number], { tx_id: string; fn: string; reason: string; records: string; rejected_at: number }>(
-        'SELECT tx_id, fn, reason, records, rejected_at FROM rejected ORDER BY id DESC LIMIT ?',
-      )
+    return this.#prepare<
+      [number],
+      { tx_id: string; fn: string; reason: string; records: string; rejected_at: number }
+    >('SELECT tx_id, fn, reason, records, rejected_at FROM rejected ORDER BY id DESC LIMIT ?')
       .all(limit)
       .map((r) => ({
         txId: r.tx_id,
@@ -602,8 +645,7 @@ export class StoreAndForwardBuffer {
   }
 
   getMeta(key: string): string | undefined {
-    return this.#db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key)
-      ?.value;
+    return this.#prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key)?.value;
   }
 
   setMeta(key: string, value: string): void {
@@ -611,27 +653,24 @@ export class StoreAndForwardBuffer {
   }
 
   #setMeta(key: string, value: string): void {
-    this.#db
-      .prepare(
-        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-      )
-      .run(key, value);
+    this.#prepare(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+    ).run(key, value);
   }
 
   lastCommitted(limit = 1): CommittedEntry[] {
-    return this.#db
-      .prepare<
-        [number],
-        {
-          tx_id: string;
-          block_number: number;
-          records: number;
-          validation_code: string;
-          committed_at: number;
-        }
-      >(
-        'SELECT tx_id, block_number, records, validation_code, committed_at FROM committed ORDER BY id DESC LIMIT ?',
-      )
+    return this.#prepare<
+      [number],
+      {
+        tx_id: string;
+        block_number: number;
+        records: number;
+        validation_code: string;
+        committed_at: number;
+      }
+    >(
+      'SELECT tx_id, block_number, records, validation_code, committed_at FROM committed ORDER BY id DESC LIMIT ?',
+    )
       .all(limit)
       .map((r) => ({
         txId: r.tx_id,
@@ -644,9 +683,9 @@ export class StoreAndForwardBuffer {
 
   counts(): BufferCounts {
     const states = Object.fromEntries(TX_STATES.map((s) => [s, 0])) as Record<TxState, number>;
-    for (const r of this.#db
-      .prepare<[], { state: TxState; n: number }>('SELECT state, COUNT(*) AS n FROM txs GROUP BY state')
-      .all())
+    for (const r of this.#prepare<[], { state: TxState; n: number }>(
+      'SELECT state, COUNT(*) AS n FROM txs GROUP BY state',
+    ).all())
       states[r.state] = r.n;
     return {
       waiting: this.waitingCount(),
@@ -668,28 +707,26 @@ export class StoreAndForwardBuffer {
   }
 
   #trimCommitted(): void {
-    this.#db
-      .prepare('DELETE FROM committed WHERE id <= (SELECT MAX(id) FROM committed) - ?')
-      .run(this.limits.committedLog);
+    this.#prepare('DELETE FROM committed WHERE id <= (SELECT MAX(id) FROM committed) - ?').run(
+      this.limits.committedLog,
+    );
   }
 
   #bump(name: string, by: number): void {
-    this.#db
-      .prepare(
-        'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value',
-      )
-      .run(name, by);
+    this.#prepare(
+      'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value',
+    ).run(name, by);
   }
 
   #counter(name: string): number {
     return (
-      this.#db.prepare<[string], { value: number }>('SELECT value FROM counters WHERE name = ?').get(name)
+      this.#prepare<[string], { value: number }>('SELECT value FROM counters WHERE name = ?').get(name)
         ?.value ?? 0
     );
   }
 
   #count(sql: string): number {
-    return this.#db.prepare<[], { n: number }>(sql).get()?.n ?? 0;
+    return this.#prepare<[], { n: number }>(sql).get()?.n ?? 0;
   }
 }
 
