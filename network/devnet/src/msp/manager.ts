@@ -19,6 +19,8 @@ const MEMBER_GROUPS = ['Application', 'Orderer'] as const;
 export class MspManager {
   readonly #msps = new Map<string, OrgMsp>();
   readonly #cache = new Map<string, Identity>();
+  /** The same bytes object is deserialized at every check of one request: skip even the string key. */
+  readonly #byObject = new WeakMap<Uint8Array, Identity>();
   readonly #cacheSize: number;
 
   constructor(config: common.Config, options: MspManagerOptions = {}) {
@@ -58,6 +60,14 @@ export class MspManager {
 
   /** Parses msp.SerializedIdentity bytes; does not validate (call identity.validate()). */
   deserializeIdentity(serialized: Uint8Array): Identity {
+    const seen = this.#byObject.get(serialized);
+    if (seen) return seen;
+    const identity = this.#deserialize(serialized);
+    this.#byObject.set(serialized, identity);
+    return identity;
+  }
+
+  #deserialize(serialized: Uint8Array): Identity {
     // latin1 maps bytes 1:1 to chars: the cheapest exact string key for a Map lookup.
     const key = Buffer.from(serialized.buffer, serialized.byteOffset, serialized.byteLength).toString(
       'latin1',
