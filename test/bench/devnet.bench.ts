@@ -201,7 +201,7 @@ async function twoEndorsersWithTls(size: BenchSize, tick: (label: string) => voi
     } as const;
     await runClient({
       ...base,
-      count: Math.min(300, size.twoEndorserWrites),
+      count: Math.min(1000, size.twoEndorserWrites),
       signer: 'fast',
       keyPrefix: 'warm2-',
     });

@@ -37,7 +37,7 @@ for (const g of only) {
 
 const devnetSize: BenchSize = smoke
   ? { coldStarts: 1, writes: 400, defaultSignerWrites: 200, concurrency: 64, twoEndorserWrites: 200 }
-  : { coldStarts: 3, writes: 20_000, defaultSignerWrites: 3_000, concurrency: 256, twoEndorserWrites: 3_000 };
+  : { coldStarts: 3, writes: 20_000, defaultSignerWrites: 3_000, concurrency: 256, twoEndorserWrites: 8_000 };
 
 const apiSize: ApiBenchSize = smoke
   ? {
