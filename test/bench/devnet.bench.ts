@@ -2,6 +2,7 @@ import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DEVNET_NODE_OPTIONS } from '../../network/devnet/src/config';
 import { startDevnet } from '../../network/devnet/src/devnet';
 import type { ClientJob, ClientResult } from './gateway-client';
 import { REPO_ROOT } from '../support/repo-root';
@@ -28,9 +29,13 @@ export interface BenchSize {
 async function coldStart(): Promise<{ wallMs: number; reportedMs: number }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'devnet-cold-'));
   const t0 = performance.now();
-  const child = spawn(process.execPath, [CLI, 'up', '--data-dir', dataDir, '--log-level', 'error'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...DEVNET_NODE_OPTIONS, CLI, 'up', '--data-dir', dataDir, '--log-level', 'error'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   try {
     return await new Promise((resolve, reject) => {
       let out = '';
@@ -143,6 +148,7 @@ export async function devnetBenchmarks(size: BenchSize, tick: (label: string) =>
         'p99 ms': round1(percentile(result.latenciesMs, 99)),
         'tx/block': round1(result.committed / Math.max(1, blocks)),
         'in flight': size.concurrency,
+        'devnet node options': nodeOptions(),
         'target tps': commitWatch === 'events' ? 1000 : '-',
       });
       if (result.failed > 0)
@@ -158,6 +164,11 @@ export async function devnetBenchmarks(size: BenchSize, tick: (label: string) =>
     'peak RSS MiB': Math.round(peakRssMiB(process.pid) ?? Number.NaN),
   });
   return rows;
+}
+
+/** The devnet runs in this process: its V8 options (`npm run bench` passes DEVNET_NODE_OPTIONS). */
+function nodeOptions(): string {
+  return process.execArgv.filter((a) => a.startsWith('--max-')).join(' ') || 'none';
 }
 
 function round1(n: number): number {
@@ -226,6 +237,7 @@ async function twoEndorsersWithTls(size: BenchSize, tick: (label: string) => voi
         'p95 ms': round1(percentile(result.latenciesMs, 95)),
         'p99 ms': round1(percentile(result.latenciesMs, 99)),
         'in flight': 100,
+        'devnet node options': nodeOptions(),
         'real Fabric 2.5.12 tps': fabric,
         'target tps': 2 * fabric,
       });

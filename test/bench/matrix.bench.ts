@@ -18,6 +18,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ApiServer } from '../../api/src/server';
+import { DEVNET_NODE_OPTIONS } from '../../network/devnet/src/config';
 import type { Devnet } from '../../network/devnet/src/devnet';
 import { CHAINCODE, newApiDir, startApi } from '../e2e/api-helpers';
 import { provisionEdge, removeDir, setUpShipment, type EdgeWorld } from '../e2e/edge-helpers';
@@ -172,7 +173,10 @@ interface World {
 
 async function startWorld(spec: WorldSpec, deviceCount: number, options: MatrixOptions): Promise<World> {
   const t0 = performance.now();
-  const host = forkChild('devnet-host.js', profArgs(options.cpuProfDir, 'devnet'));
+  const host = forkChild('devnet-host.js', [
+    ...DEVNET_NODE_OPTIONS,
+    ...profArgs(options.cpuProfDir, 'devnet'),
+  ]);
   const cleanups: (() => Promise<void>)[] = [
     () => stopChild(host, { type: 'stop' } satisfies DevnetHostCommand, 20_000),
   ];
