@@ -48,12 +48,14 @@ void test('start serves the API and the dashboard, and SIGINT stops the API and 
       '0',
     ],
     // Without NODE_ENV=test, as a user runs it (Apollo installs its own signal handlers only then).
-    { stdio: ['ignore', 'pipe', 'pipe'], env: withoutNodeEnv() },
+    // In a process group of its own, so that SIGINT goes to the whole group, as a terminal's Ctrl+C does.
+    { stdio: ['ignore', 'pipe', 'pipe'], env: withoutNodeEnv(), detached: true },
   );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.resume();
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   try {
     const deadline = Date.now() + 120_000;
     while (!/supplier\s+Org2MSP:supplier\s+Authorization: Bearer msq_/.test(out)) {
@@ -68,14 +70,21 @@ void test('start serves the API and the dashboard, and SIGINT stops the API and 
     assert.match(await page.text(), /<title>MANU-SQUARE/, 'the dashboard is served at /');
     assert.equal(await portOpen(PEER_PORT), true, 'the devnet is up');
 
-    child.kill('SIGINT');
+    const [outBefore, errBefore] = [out.length, err.length];
+    process.kill(-(child.pid as number), 'SIGINT');
     const code = await Promise.race([
       exited,
       new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000)),
     ]);
     assert.equal(code, 0, 'exit code 0 within 20 s of SIGINT');
     assert.equal(await portOpen(PEER_PORT), false, 'the devnet stopped with the API');
+    const shutdown = out.slice(outBefore) + err.slice(errBefore);
+    assert.doesNotMatch(
+      shutdown,
+      /restarting|stream closed/,
+      'a deliberate stop restarts and mourns nothing',
+    );
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null) process.kill(-(child.pid as number), 'SIGKILL');
   }
 });

@@ -65,6 +65,10 @@ export class ChaincodeProcess {
           CORE_CHAINCODE_LOGGING_LEVEL: process.env.CORE_CHAINCODE_LOGGING_LEVEL ?? 'warning',
         },
         stdio: ['pipe', 'pipe', 'pipe'],
+        // Its own process group: a terminal's Ctrl+C reaches the devnet, which stops its chaincode servers
+        // itself, instead of killing them first and having them restarted during the shutdown. If the
+        // devnet dies, the watchdog (stdin) still ends them.
+        detached: true,
       },
     );
     this.#child = child;

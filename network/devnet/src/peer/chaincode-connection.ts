@@ -157,10 +157,14 @@ export class ChaincodeConnection {
     const onGone = (err?: Error): void => {
       if (lane.stream !== stream) return;
       lane.stream = undefined;
-      if (lane.ready && !this.#closed) {
-        this.#log('warn', `stream ${lane.index} closed${err ? `: ${err.message}` : ''}`);
-      }
+      const wasReady = lane.ready;
       lane.ready = false;
+      if (wasReady && !this.#closed) {
+        // One warning when the chaincode becomes unreachable, not one per stream.
+        const message = `stream closed${err ? `: ${err.message}` : ''}`;
+        if (!this.ready) this.#log('warn', `${message} (no stream left)`);
+        else this.#log('info', `${message} (stream ${lane.index}; ${this.readyStreams} left)`);
+      }
       for (const [key, p] of this.#pending) {
         if (p.lane !== lane) continue;
         this.#pending.delete(key);
