@@ -100,8 +100,8 @@ interface ApiProcess extends ApiServerReady {
 }
 
 /** Forks a benchmark helper and waits for its first message (it is loaded and listening for jobs). */
-export function forkHelper(file: string, execArgv: string[] = []): ChildProcess {
-  return fork(path.join(__dirname, file), [], { stdio: 'inherit', execArgv });
+export function forkHelper(file: string, execArgv: readonly string[] = []): ChildProcess {
+  return fork(path.join(__dirname, file), [], { stdio: 'inherit', execArgv: [...execArgv] });
 }
 
 /** The next message of a child that satisfies `accept`; rejects on an `error` message or an exit. */

@@ -7,7 +7,6 @@
 //    a backlog, then the link comes back and the time until everything is committed is measured;
 // 4. signing: fabric-gateway's default signer against newFastSigner, over the same message.
 // The CPU of each process is read from /proc over each run.
-import type { ChildProcess } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -23,9 +22,10 @@ import {
   startEdgeWorld,
   type EdgeWorld,
 } from '../e2e/edge-helpers';
-import { chaincodeServers, coresColumn, forkHelper, nextMessage, round1, stopChild } from './api.bench';
+import { chaincodeServers, coresColumn, round1 } from './api.bench';
 import type { Row } from './devnet.bench';
-import type { CommitCounts, EdgeRunnerCommand, EdgeRunnerReport } from './edge-runner';
+import type { CommitCounts } from './edge-runner';
+import { forkEdgeRunner, type EdgeRunnerProcess } from './edge-runner-process';
 import { cpuWindow, peakRssMiB, percentile } from './stats';
 
 export interface EdgeBenchSize {
@@ -194,35 +194,14 @@ async function signing(ms: number): Promise<Row> {
   };
 }
 
-interface Runner {
-  readonly child: ChildProcess;
-  readonly pid: number;
-  run<T extends EdgeRunnerReport['type']>(
-    cmd: EdgeRunnerCommand,
-    reply: T,
-  ): Promise<Extract<EdgeRunnerReport, { type: T }>>;
-  stop(): Promise<void>;
-}
+type Runner = EdgeRunnerProcess;
 
 async function startRunner(config: unknown, options: EdgeBenchOptions): Promise<Runner> {
-  const child = forkHelper(
-    'edge-runner.js',
+  const runner = await forkEdgeRunner(
     options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [],
   );
-  const run = <T extends EdgeRunnerReport['type']>(cmd: EdgeRunnerCommand, reply: T) => {
-    const answer = nextMessage<EdgeRunnerReport>(child, (m) => m.type === reply);
-    child.send(cmd);
-    return answer as Promise<Extract<EdgeRunnerReport, { type: T }>>;
-  };
-  await nextMessage<EdgeRunnerReport>(child, (m) => m.type === 'loaded');
-  const runner: Runner = {
-    child,
-    pid: child.pid ?? 0,
-    run,
-    stop: () => stopChild(child, { type: 'stop' } satisfies EdgeRunnerCommand),
-  };
   try {
-    await run({ type: 'start', config }, 'started');
+    await runner.run({ type: 'start', config }, 'started');
   } catch (err) {
     await runner.stop();
     throw err;

@@ -13,7 +13,7 @@
 // commit event seen) with its breakdown into stages (seed Figure 19) from the forwarder's 'stage' events,
 // CPU (cores busy, from /proc/<pid>/stat over the window) and peak memory (VmHWM, reset at the start of
 // the cell) of every process.
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,8 +24,9 @@ import { CHAINCODE, newApiDir, startApi } from '../e2e/api-helpers';
 import { provisionEdge, removeDir, setUpShipment, type EdgeWorld } from '../e2e/edge-helpers';
 import type { Row } from './devnet.bench';
 import type { DevnetHostCommand, DevnetHostReport } from './devnet-host';
-import { nextMessage, stopChild } from './api.bench';
-import type { EdgeRunnerCommand, EdgeRunnerReport, WorkloadResult } from './edge-runner';
+import { forkHelper, nextMessage, stopChild } from './api.bench';
+import type { EdgeRunnerReport, WorkloadResult } from './edge-runner';
+import { forkEdgeRunner, type EdgeRunnerProcess } from './edge-runner-process';
 import { LATENCY_STAGES, childProcesses, cpuWindow, peakRssMiB, summarise } from './stats';
 import { REPO_ROOT } from '../support/repo-root';
 
@@ -87,6 +88,8 @@ const CHECKPOINT_READINGS = 10;
 interface Cell {
   readonly factor: string;
   readonly settings: Settings;
+  /** The setting this cell changes from the baseline (none for the baseline and half load). */
+  readonly varied?: keyof Settings;
   /** Offered readings/s (open loop), as a share of the baseline's committed readings/s. */
   readonly loadShare?: number;
 }
@@ -105,7 +108,7 @@ export function matrixPlan(size: MatrixSize): { world: WorldSpec; cells: Cell[] 
   if (size.halfLoad) cells.push({ factor: 'half load', settings: BASELINE, loadShare: 0.5 });
   const vary = <K extends keyof Settings>(factor: string, key: K, values: readonly Settings[K][]) => {
     for (const v of values)
-      if (v !== BASELINE[key]) cells.push({ factor, settings: { ...BASELINE, [key]: v } });
+      if (v !== BASELINE[key]) cells.push({ factor, settings: { ...BASELINE, [key]: v }, varied: key });
   };
   vary('processes', 'processes', size.processes);
   vary('devices', 'devices', size.devices);
@@ -136,10 +139,6 @@ export function matrixSteps(size: MatrixSize): number {
 
 // ---------------------------------------------------------------------------------------------------------
 // Child processes
-
-function forkChild(file: string, execArgv: readonly string[]): ChildProcess {
-  return fork(path.join(__dirname, file), [], { stdio: 'inherit', execArgv: [...execArgv] });
-}
 
 /** Resets a process's peak resident memory (VmHWM) to its current size (Linux ≥ 4.0; ignored elsewhere). */
 function resetPeak(pid: number): void {
@@ -173,7 +172,7 @@ interface World {
 
 async function startWorld(spec: WorldSpec, deviceCount: number, options: MatrixOptions): Promise<World> {
   const t0 = performance.now();
-  const host = forkChild('devnet-host.js', [
+  const host = forkHelper('devnet-host.js', [
     ...DEVNET_NODE_OPTIONS,
     ...profArgs(options.cpuProfDir, 'devnet'),
   ]);
@@ -254,16 +253,9 @@ const debug = (msg: string): void => {
 /** Edge processes running now, so that a stalled cell can be ended. */
 const live = new Set<ChildProcess>();
 
-interface Runner {
-  readonly child: ChildProcess;
-  readonly pid: number;
+interface Runner extends EdgeRunnerProcess {
   readonly label: string;
   readonly dataDir: string;
-  run<T extends EdgeRunnerReport['type']>(
-    cmd: EdgeRunnerCommand,
-    reply: T,
-  ): Promise<Extract<EdgeRunnerReport, { type: T }>>;
-  stop(): Promise<void>;
 }
 
 async function startRunner(
@@ -281,33 +273,22 @@ async function startRunner(
     dataDir,
     batch: { size: settings.readingsPerTx, lingerMs: LINGER_MS },
   };
-  const child = forkChild(
-    'edge-runner.js',
-    profArgs(options.cpuProfDir, `edge-${label.replace(/\W+/g, '')}`),
-  );
-  const run = <T extends EdgeRunnerReport['type']>(cmd: EdgeRunnerCommand, reply: T) => {
-    const answer = nextMessage<EdgeRunnerReport>(child, (m) => m.type === reply);
-    child.send(cmd);
-    return answer as Promise<Extract<EdgeRunnerReport, { type: T }>>;
-  };
-  live.add(child);
-  child.once('exit', () => live.delete(child));
+  const edge = await forkEdgeRunner(profArgs(options.cpuProfDir, `edge-${label.replace(/\W+/g, '')}`));
+  live.add(edge.child);
+  edge.child.once('exit', () => live.delete(edge.child));
   const runner: Runner = {
-    child,
-    pid: child.pid ?? 0,
+    ...edge,
     label,
     dataDir,
-    run,
     stop: async () => {
-      await stopChild(child, { type: 'stop' } satisfies EdgeRunnerCommand, 20_000);
+      await edge.stop(20_000);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
   try {
-    await nextMessage<EdgeRunnerReport>(child, (m) => m.type === 'loaded');
-    await run({ type: 'start', config, sequenceBase }, 'started');
+    await runner.run({ type: 'start', config, sequenceBase }, 'started');
     // The first transaction waits for CommitStatus and sets the commit checkpoint; not measured.
-    await run(
+    await runner.run(
       {
         type: 'record',
         readings: CHECKPOINT_READINGS,
@@ -461,28 +442,6 @@ function cellName(cell: Cell, ratePerSec: number | undefined): string {
   }
 }
 
-function levelOf(cell: Cell): number {
-  const s = cell.settings;
-  switch (cell.factor) {
-    case 'processes':
-      return s.processes;
-    case 'devices':
-      return s.devices;
-    case 'read share':
-      return s.readRatio;
-    case 'readings per transaction':
-      return s.readingsPerTx;
-    case 'endorsers':
-      return s.endorsers;
-    case 'BatchTimeout':
-      return s.batchTimeoutMs;
-    case 'MaxMessageCount':
-      return s.maxMessageCount;
-    default:
-      return 0;
-  }
-}
-
 function cellRow(
   cell: Cell,
   world: World,
@@ -518,7 +477,7 @@ function cellRow(
   const row: Record<string, string | number> = {
     experiment: `matrix: ${cellName(cell, ratePerSec)}`,
     factor: cell.factor,
-    level: levelOf(cell),
+    level: cell.varied ? cell.settings[cell.varied] : 0,
     'edge processes': s.processes * s.devices,
     devices: s.devices,
     endorsers: s.endorsers,
