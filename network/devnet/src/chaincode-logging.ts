@@ -6,33 +6,14 @@
 // level about a third of a busy chaincode server's CPU went to formatting records nobody sees (0.43 →
 // 0.29 ms per transaction in the devnet benchmark). Records below the level are now dropped before they
 // are formatted; records at or above it, and uncaught-exception records, take winston's usual path.
-import { createRequire } from 'node:module';
-import path from 'node:path';
+import { shimDependencyCopies } from './chaincode-shim-deps';
 
 interface WinstonLoggerPrototype {
   isLevelEnabled(this: WinstonLoggerPrototype, level: string): boolean;
   write(this: WinstonLoggerPrototype, chunk: unknown, ...rest: unknown[]): boolean;
 }
 
-/** The winston copies fabric-shim loads: the devnet's shim (the CLI) and the chaincode package's own. */
-function winstonCopies(): string[] {
-  const from = [__filename];
-  const i = process.argv.indexOf('--module-path');
-  const modulePath = i >= 0 ? process.argv[i + 1] : undefined;
-  if (modulePath) from.push(path.join(path.resolve(modulePath), 'package.json'));
-  const found = new Set<string>();
-  for (const origin of from) {
-    try {
-      const shim = createRequire(origin).resolve('fabric-shim/package.json');
-      found.add(createRequire(shim).resolve('winston'));
-    } catch {
-      // No fabric-shim or winston reachable from there: nothing to quieten.
-    }
-  }
-  return [...found];
-}
-
-for (const file of winstonCopies()) {
+for (const file of shimDependencyCopies('winston')) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a path found at run time
   const winston = require(file) as { Logger?: { prototype: WinstonLoggerPrototype } };
   const proto = winston.Logger?.prototype;

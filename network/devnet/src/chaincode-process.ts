@@ -48,6 +48,8 @@ export class ChaincodeProcess {
         path.join(__dirname, 'chaincode-watchdog.js'),
         '--require',
         path.join(__dirname, 'chaincode-logging.js'),
+        '--require',
+        path.join(__dirname, 'chaincode-parse-caches.js'),
         shimCli(),
         'server',
         '--chaincode-address',
