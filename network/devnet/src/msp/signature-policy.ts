@@ -119,12 +119,19 @@ export function validIdentities(signedData: readonly SignedData[], msps: MspMana
   return identities;
 }
 
+/** Compiled forms of the policy envelopes evaluated so far: a chaincode's policy is checked for every transaction. */
+const compiledPolicies = new WeakMap<common.SignaturePolicyEnvelope, CompiledSignaturePolicy>();
+
 export function evaluateSignaturePolicy(
   envelope: common.SignaturePolicyEnvelope,
   signedData: readonly SignedData[],
   msps: MspManager,
 ): boolean {
-  const policy = compileSignaturePolicy(envelope);
+  let policy = compiledPolicies.get(envelope);
+  if (!policy) {
+    policy = compileSignaturePolicy(envelope);
+    compiledPolicies.set(envelope, policy);
+  }
   const identities = validIdentities(signedData, msps);
   return policy(identities, new Array<boolean>(identities.length).fill(false));
 }
