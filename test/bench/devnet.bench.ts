@@ -6,7 +6,7 @@ import { DEVNET_NODE_OPTIONS } from '../../network/devnet/src/config';
 import { startDevnet } from '../../network/devnet/src/devnet';
 import type { ClientJob, ClientResult } from './gateway-client';
 import { REPO_ROOT } from '../support/repo-root';
-import { peakRssMiB, percentile } from './stats';
+import { childProcesses, cpuWindow, peakRssMiB, percentile } from './stats';
 
 const FIXTURE = path.join(REPO_ROOT, 'test/fixtures/chaincode');
 /** The devnet CLI compiled beside these benchmarks (dist/, or a private output folder). */
@@ -64,6 +64,38 @@ function runClient(job: ClientJob): Promise<ClientResult> {
     child.once('exit', (code) => code !== 0 && reject(new Error(`client exited with ${code}`)));
     child.send(job);
   });
+}
+
+interface CpuColumns {
+  readonly 'CPU ms/tx': string;
+  readonly 'client cores': number;
+}
+
+/**
+ * A measured run, with the CPU each party spent per committed transaction: the client (its own figure), the
+ * devnet (this process) and the chaincode servers (its children, started before the client). On two cores,
+ * 2,000 ms divided by their sum bounds the throughput; the client's share of one core shows when the client,
+ * rather than the network, is the limit.
+ */
+async function measuredRun(job: ClientJob): Promise<{ result: ClientResult; cpu: CpuColumns }> {
+  // Only the chaincode servers (they all preload the watchdog): an earlier client may still be exiting.
+  const chaincodes = childProcesses(process.pid)
+    .filter((c) => c.command.includes('chaincode-watchdog'))
+    .map((c) => ({ label: 'chaincode', pid: c.pid }));
+  const window = cpuWindow([{ label: 'devnet', pid: process.pid }, ...chaincodes]);
+  const result = await runClient(job);
+  const used = window.stop();
+  const perTx = (cpuS: number | undefined) =>
+    cpuS === undefined || !Number.isFinite(cpuS) || result.committed === 0
+      ? '?'
+      : ((cpuS * 1000) / result.committed).toFixed(2);
+  return {
+    result,
+    cpu: {
+      'CPU ms/tx': `client ${perTx(result.cpuMs / 1000)}, devnet ${perTx(used.devnet?.cpuS)}, chaincode ${perTx(used.chaincode?.cpuS)}`,
+      'client cores': round2(result.cpuMs / result.elapsedMs),
+    },
+  };
 }
 
 export async function devnetBenchmarks(size: BenchSize, tick: (label: string) => void): Promise<Row[]> {
@@ -128,7 +160,7 @@ export async function devnetBenchmarks(size: BenchSize, tick: (label: string) =>
     for (const { signer, commitWatch, count } of variants) {
       tick(`blind writes: ${count} x 100 B, ${signer} signer, commits by ${commitWatch}`);
       const heightBefore = devnet.height;
-      const result = await runClient({
+      const { result, cpu } = await measuredRun({
         ...base,
         count,
         concurrency: size.concurrency,
@@ -148,6 +180,7 @@ export async function devnetBenchmarks(size: BenchSize, tick: (label: string) =>
         'p99 ms': round1(percentile(result.latenciesMs, 99)),
         'tx/block': round1(result.committed / Math.max(1, blocks)),
         'in flight': size.concurrency,
+        ...cpu,
         'devnet node options': nodeOptions(),
         'target tps': commitWatch === 'events' ? 1000 : '-',
       });
@@ -173,6 +206,10 @@ function nodeOptions(): string {
 
 function round1(n: number): number {
   return Math.round(n * 10) / 10;
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
 }
 
 /**
@@ -221,7 +258,7 @@ async function twoEndorsersWithTls(size: BenchSize, tick: (label: string) => voi
       ['default', 220],
     ] as const) {
       tick(`two endorsers with TLS: ${size.twoEndorserWrites} writes, ${signer} signer`);
-      const result = await runClient({
+      const { result, cpu } = await measuredRun({
         ...base,
         count: size.twoEndorserWrites,
         signer,
@@ -237,6 +274,7 @@ async function twoEndorsersWithTls(size: BenchSize, tick: (label: string) => voi
         'p95 ms': round1(percentile(result.latenciesMs, 95)),
         'p99 ms': round1(percentile(result.latenciesMs, 99)),
         'in flight': 100,
+        ...cpu,
         'devnet node options': nodeOptions(),
         'real Fabric 2.5.12 tps': fabric,
         'target tps': 2 * fabric,
