@@ -22,7 +22,8 @@ export interface GatewayServiceOptions {
 
 /**
  * The peer's gateway.Gateway service as fabric-gateway 1.x uses it. Endorsement follows Fabric's gateway:
- * the local peer first, then further organisations' peers until the chaincode's endorsement policy is met.
+ * the local peer first, then further organisations' peers until the chaincode's endorsement policy is met;
+ * once the peers that meet a chaincode's policy are known, they are asked together with the local peer.
  */
 export class GatewayService {
   readonly #options: GatewayServiceOptions;
@@ -160,11 +161,20 @@ export class GatewayService {
     } else {
       const first = this.#candidates(cc, [this.#options.local.mspId]);
       const firstGroup = first.length > 0 ? first : this.#candidates(cc);
+      // Fabric's gateway waits for the first endorsement before asking the others, because the chaincode's
+      // interest (the chaincodes and collections it touched) shapes its plan. Here the plan is the chaincode's
+      // policy alone, so once the peers that completed it are known, they are asked together with the first
+      // peer: one round of endorsement instead of two (a second organisation no longer doubles the latency).
+      const available = new Set(this.#candidates(cc));
+      const companions = (this.#layouts.get(cc) ?? []).filter(
+        (e) => available.has(e) && !firstGroup.includes(e),
+      );
+      const firstEndorsed = (): boolean => firstGroup.some((e) => endorsedBy.includes(e));
       for (const e of firstGroup) {
-        await tryEndorsers([e]);
-        if (collected.length > 0) break;
+        await tryEndorsers(usedPeers.size === 0 ? [e, ...companions] : [e]);
+        if (firstEndorsed()) break;
       }
-      if (collected.length === 0) {
+      if (!firstEndorsed()) {
         throw rpcError(
           Status.ABORTED,
           'failed to endorse transaction, see attached details for more info',
@@ -175,7 +185,6 @@ export class GatewayService {
       if (channel.checkEndorsement(cc, signed())) {
         // Ask the peers that completed the policy last time, all at once (a policy may need two peers of one
         // organisation); then widen one peer at a time.
-        const available = new Set(this.#candidates(cc));
         const quick = (this.#layouts.get(cc) ?? []).filter((e) => available.has(e) && !usedPeers.has(e));
         if (quick.length > 0) await tryEndorsers(quick);
         while (channel.checkEndorsement(cc, signed())) {
