@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { connect, hash } from '@hyperledger/fabric-gateway';
-import { gateway, peer } from '../protos';
+import { gateway, google, peer } from '../protos';
 import { newFastSigner } from '../../../client/src';
 import type { Endorser, EndorsementResult } from '../peer/endorser';
 import { unpackProposal } from '../protoutil';
@@ -42,13 +42,20 @@ interface Call {
   finished?: number;
 }
 
-function fakeEndorser(mspId: string, calls: Call[], tick: () => number): Endorser {
+interface FakeOptions {
+  readonly name?: string;
+  /** While true, the chaincode answers 500 with an empty payload, as a failed invocation does. */
+  failing?: boolean;
+}
+
+function fakeEndorser(mspId: string, calls: Call[], tick: () => number, options: FakeOptions = {}): Endorser {
+  const name = options.name ?? 'peer0';
   return {
-    address: `peer0.${mspId}:7051`,
+    address: `${name}.${mspId}:7051`,
     mspId,
     hasChaincode: () => true,
     processProposal: async (signedProposal: peer.SignedProposal): Promise<EndorsementResult> => {
-      const call: Call = { mspId, started: tick() };
+      const call: Call = { mspId: `${name}.${mspId}`, started: tick() };
       calls.push(call);
       await new Promise((resolve) => setImmediate(resolve));
       call.finished = tick();
@@ -57,9 +64,10 @@ function fakeEndorser(mspId: string, calls: Call[], tick: () => number): Endorse
       endorsement.setSignature(Buffer.from('signature'));
       const response = new peer.ProposalResponse();
       const status = new peer.Response();
-      status.setStatus(200);
+      status.setStatus(options.failing ? 500 : 200);
+      status.setMessage(options.failing ? `chaincode failed on ${name}.${mspId}` : '');
       response.setResponse(status);
-      response.setPayload(Buffer.from('the same result everywhere'));
+      if (!options.failing) response.setPayload(Buffer.from('the same result everywhere'));
       response.setEndorsement(endorsement);
       return { unpacked: unpackProposal(signedProposal), response };
     },
@@ -99,7 +107,7 @@ void describe('gateway endorsement planning', () => {
     const [local, remote] = calls;
     assert.deepEqual(
       calls.map((c) => c.mspId),
-      ['Org1MSP', 'Org2MSP'],
+      ['peer0.Org1MSP', 'peer0.Org2MSP'],
     );
     assert.ok(
       remote && local?.finished !== undefined && remote.started > local.finished,
@@ -112,12 +120,65 @@ void describe('gateway endorsement planning', () => {
     const [local2, remote2] = calls;
     assert.deepEqual(
       calls.map((c) => c.mspId),
-      ['Org1MSP', 'Org2MSP'],
+      ['peer0.Org1MSP', 'peer0.Org2MSP'],
       'still exactly one endorsement per organisation',
     );
     assert.ok(
       remote2 && local2?.finished !== undefined && remote2.started < local2.finished,
       'with the layout known, Org2 is asked while the local peer is still endorsing',
     );
+  });
+
+  void it('when the local peer fails in the joint round, asks another peer of its organisation, as before', async () => {
+    let clock = 0;
+    const tick = () => ++clock;
+    const calls: Call[] = [];
+    const localOptions: FakeOptions = {};
+    const org1a = fakeEndorser('Org1MSP', calls, tick, localOptions);
+    const org1b = fakeEndorser('Org1MSP', calls, tick, { name: 'peer1' });
+    const org2 = fakeEndorser('Org2MSP', calls, tick);
+    const service = new GatewayService({
+      local: org1a,
+      endorsers: () => [org1a, org1b, org2],
+      orderer: {} as Orderer,
+      ordererAddress: 'orderer:7050',
+      channel: () => channel,
+    });
+    await service.endorse(endorseRequest('k1'));
+
+    localOptions.failing = true;
+    calls.length = 0;
+    const endorsed = await service.endorse(endorseRequest('k2'));
+    assert.ok(endorsed.getPreparedTransaction(), 'endorsed by the other Org1 peer and by Org2');
+    assert.deepEqual(
+      calls.map((c) => c.mspId),
+      ['peer0.Org1MSP', 'peer0.Org2MSP', 'peer1.Org1MSP'],
+    );
+
+    const stillFailing = fakeEndorser('Org1MSP', calls, tick, { name: 'peer1', failing: true });
+    const alone = new GatewayService({
+      local: org1a,
+      endorsers: () => [org1a, stillFailing, org2],
+      orderer: {} as Orderer,
+      ordererAddress: 'orderer:7050',
+      channel: () => channel,
+    });
+    localOptions.failing = false;
+    await alone.endorse(endorseRequest('k3'));
+    localOptions.failing = true;
+    await assert.rejects(alone.endorse(endorseRequest('k4')), (err: Error & { metadata?: grpc.Metadata }) => {
+      assert.match(err.message, /failed to endorse transaction/);
+      const [bin] = err.metadata?.get('grpc-status-details-bin') ?? [];
+      assert.ok(bin instanceof Buffer, 'error details are attached');
+      const details = google.rpc.Status.deserializeBinary(bin)
+        .getDetailsList()
+        .map((any) => gateway.ErrorDetail.deserializeBinary(any.getValue_asU8()).getMessage());
+      assert.deepEqual(
+        details.filter((m) => m.includes('Org1MSP')),
+        ['chaincode failed on peer0.Org1MSP', 'chaincode failed on peer1.Org1MSP'],
+        'one detail per failed peer of the organisation, with the chaincode message',
+      );
+      return true;
+    });
   });
 });
