@@ -4,16 +4,21 @@ import { describe, it } from 'node:test';
 import winston from 'winston';
 import './chaincode-logging';
 
+/** A printf format that records which messages it was asked to format. */
+function recordingFormat(formatted: string[]): winston.Logform.Format {
+  return winston.format.printf((info) => {
+    formatted.push(String(info.message));
+    return String(info.message);
+  });
+}
+
 void describe('chaincode server logging preload', () => {
   void it('drops records below the level before formatting them, and formats the rest as before', () => {
     const formatted: string[] = [];
     const written: string[] = [];
     const logger = winston.createLogger({
       level: 'warn',
-      format: winston.format.printf((info) => {
-        formatted.push(String(info.message));
-        return String(info.message);
-      }),
+      format: recordingFormat(formatted),
       transports: [
         new winston.transports.Stream({
           stream: new Writable({
@@ -38,10 +43,7 @@ void describe('chaincode server logging preload', () => {
     const formatted: string[] = [];
     const logger = winston.createLogger({
       level: 'warn',
-      format: winston.format.printf((info) => {
-        formatted.push(String(info.message));
-        return String(info.message);
-      }),
+      format: recordingFormat(formatted),
       transports: [new winston.transports.Stream({ level: 'debug', stream: process.stderr, silent: true })],
     });
     logger.debug('wanted by the transport');

@@ -44,22 +44,20 @@ interface AjvPrototype {
  * metadata objects each time. Those are built once when the contract loads and never changed.
  */
 function argumentSchemaParts(schema: unknown): [prop: object, components: object] | undefined {
-  if (typeof schema !== 'object' || schema === null) return undefined;
-  const { properties, components, ...rest } = schema as { properties?: unknown; components?: unknown };
-  if (Object.keys(rest).length > 0) return undefined;
-  if (
-    typeof properties !== 'object' ||
-    properties === null ||
-    typeof components !== 'object' ||
-    components === null
-  )
-    return undefined;
-  const { prop, ...otherProperties } = properties as { prop?: unknown };
-  const { schemas, ...otherComponents } = components as { schemas?: unknown };
-  if (Object.keys(otherProperties).length > 0 || Object.keys(otherComponents).length > 0) return undefined;
-  if (typeof prop !== 'object' || prop === null || typeof schemas !== 'object' || schemas === null)
-    return undefined;
-  return [prop, schemas];
+  if (typeof schema !== 'object' || schema === null || Object.keys(schema).length !== 2) return undefined;
+  const { properties, components } = schema as { properties?: unknown; components?: unknown };
+  const prop = soleObjectProperty(properties, 'prop');
+  const schemas = soleObjectProperty(components, 'schemas');
+  return prop && schemas ? [prop, schemas] : undefined;
+}
+
+/** `value[key]` when `value` is an object with that one key and its value is an object. */
+function soleObjectProperty(value: unknown, key: string): object | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length !== 1 || keys[0] !== key) return undefined;
+  const inner = (value as Record<string, unknown>)[key];
+  return typeof inner === 'object' && inner !== null ? inner : undefined;
 }
 
 /**

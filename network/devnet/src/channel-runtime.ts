@@ -10,7 +10,9 @@ import { parseTransaction } from './ledger/txparse';
 import {
   ChannelPolicies,
   MspManager,
-  evaluateSignaturePolicy,
+  compileSignaturePolicy,
+  satisfiesSignaturePolicy,
+  type CompiledSignaturePolicy,
   verifySignature,
   verifySignatureAsync,
 } from './msp';
@@ -37,7 +39,9 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
   readonly msps: MspManager;
   readonly #ledger: ChannelLedger;
   readonly #policies: ChannelPolicies;
-  readonly #chaincodes: Map<string, ChaincodeDefinition>;
+  readonly #chaincodes = new Map<string, ChaincodeDefinition>();
+  /** Each chaincode's own endorsement policy, compiled when it is defined (checked for every transaction). */
+  readonly #endorsementPolicies = new Map<string, CompiledSignaturePolicy>();
   readonly #txWaiters = new Map<string, ((loc: TxLocation) => void)[]>();
   readonly #parsed = new Map<number, ParsedBlock>();
   readonly #unsubscribe: () => void;
@@ -46,7 +50,7 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
   constructor(options: ChannelRuntimeOptions) {
     this.channelId = options.channelId;
     this.#ledger = options.ledger;
-    this.#chaincodes = new Map(options.chaincodes);
+    for (const definition of options.chaincodes.values()) this.defineChaincode(definition);
     this.msps = new MspManager(options.config, { isRevoked: options.isRevoked });
     this.#policies = new ChannelPolicies(options.config, this.msps);
     this.committer = new Committer({
@@ -111,6 +115,17 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
 
   defineChaincode(definition: ChaincodeDefinition): void {
     this.#chaincodes.set(definition.name, definition);
+    if (definition.endorsementPolicy) {
+      this.#endorsementPolicies.set(
+        definition.name,
+        compileSignaturePolicy(
+          definition.endorsementPolicy,
+          `chaincode ${definition.name} endorsement policy`,
+        ),
+      );
+    } else {
+      this.#endorsementPolicies.delete(definition.name);
+    }
   }
 
   async hasTxId(txId: string): Promise<boolean> {
@@ -261,8 +276,9 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
   checkEndorsement(chaincodeName: string, endorsements: SignedData[]): string | undefined {
     const definition = this.#chaincodes.get(chaincodeName);
     if (!definition) return `chaincode ${chaincodeName} is not defined on channel ${this.channelId}`;
-    const satisfied = definition.endorsementPolicy
-      ? evaluateSignaturePolicy(definition.endorsementPolicy, endorsements, this.msps)
+    const policy = this.#endorsementPolicies.get(chaincodeName);
+    const satisfied = policy
+      ? satisfiesSignaturePolicy(policy, endorsements, this.msps)
       : this.#policies.evaluate('/Channel/Application/Endorsement', endorsements);
     return satisfied
       ? undefined

@@ -37,7 +37,8 @@ function endorseRequest(key: string): gateway.EndorseRequest {
 }
 
 interface Call {
-  readonly mspId: string;
+  /** `<peer>.<mspId>` */
+  readonly peer: string;
   readonly started: number;
   finished?: number;
 }
@@ -55,7 +56,7 @@ function fakeEndorser(mspId: string, calls: Call[], tick: () => number, options:
     mspId,
     hasChaincode: () => true,
     processProposal: async (signedProposal: peer.SignedProposal): Promise<EndorsementResult> => {
-      const call: Call = { mspId: `${name}.${mspId}`, started: tick() };
+      const call: Call = { peer: `${name}.${mspId}`, started: tick() };
       calls.push(call);
       await new Promise((resolve) => setImmediate(resolve));
       call.finished = tick();
@@ -82,6 +83,16 @@ const channel = {
   },
 } as unknown as ChannelView;
 
+function gatewayOn(local: Endorser, endorsers: readonly Endorser[]): GatewayService {
+  return new GatewayService({
+    local,
+    endorsers: () => endorsers,
+    orderer: {} as Orderer,
+    ordererAddress: 'orderer:7050',
+    channel: () => channel,
+  });
+}
+
 void describe('gateway endorsement planning', () => {
   after(() => {
     fabric.close();
@@ -94,19 +105,13 @@ void describe('gateway endorsement planning', () => {
     const calls: Call[] = [];
     const org1 = fakeEndorser('Org1MSP', calls, tick);
     const org2 = fakeEndorser('Org2MSP', calls, tick);
-    const service = new GatewayService({
-      local: org1,
-      endorsers: () => [org1, org2],
-      orderer: {} as Orderer,
-      ordererAddress: 'orderer:7050',
-      channel: () => channel,
-    });
+    const service = gatewayOn(org1, [org1, org2]);
 
     const first = await service.endorse(endorseRequest('k1'));
     assert.ok(first.getPreparedTransaction(), 'the first transaction is endorsed');
     const [local, remote] = calls;
     assert.deepEqual(
-      calls.map((c) => c.mspId),
+      calls.map((c) => c.peer),
       ['peer0.Org1MSP', 'peer0.Org2MSP'],
     );
     assert.ok(
@@ -119,7 +124,7 @@ void describe('gateway endorsement planning', () => {
     assert.ok(second.getPreparedTransaction(), 'the second transaction is endorsed');
     const [local2, remote2] = calls;
     assert.deepEqual(
-      calls.map((c) => c.mspId),
+      calls.map((c) => c.peer),
       ['peer0.Org1MSP', 'peer0.Org2MSP'],
       'still exactly one endorsement per organisation',
     );
@@ -137,13 +142,7 @@ void describe('gateway endorsement planning', () => {
     const org1a = fakeEndorser('Org1MSP', calls, tick, localOptions);
     const org1b = fakeEndorser('Org1MSP', calls, tick, { name: 'peer1' });
     const org2 = fakeEndorser('Org2MSP', calls, tick);
-    const service = new GatewayService({
-      local: org1a,
-      endorsers: () => [org1a, org1b, org2],
-      orderer: {} as Orderer,
-      ordererAddress: 'orderer:7050',
-      channel: () => channel,
-    });
+    const service = gatewayOn(org1a, [org1a, org1b, org2]);
     await service.endorse(endorseRequest('k1'));
 
     localOptions.failing = true;
@@ -151,18 +150,12 @@ void describe('gateway endorsement planning', () => {
     const endorsed = await service.endorse(endorseRequest('k2'));
     assert.ok(endorsed.getPreparedTransaction(), 'endorsed by the other Org1 peer and by Org2');
     assert.deepEqual(
-      calls.map((c) => c.mspId),
+      calls.map((c) => c.peer),
       ['peer0.Org1MSP', 'peer0.Org2MSP', 'peer1.Org1MSP'],
     );
 
     const stillFailing = fakeEndorser('Org1MSP', calls, tick, { name: 'peer1', failing: true });
-    const alone = new GatewayService({
-      local: org1a,
-      endorsers: () => [org1a, stillFailing, org2],
-      orderer: {} as Orderer,
-      ordererAddress: 'orderer:7050',
-      channel: () => channel,
-    });
+    const alone = gatewayOn(org1a, [org1a, stillFailing, org2]);
     localOptions.failing = false;
     await alone.endorse(endorseRequest('k3'));
     localOptions.failing = true;

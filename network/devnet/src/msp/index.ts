@@ -3,7 +3,12 @@ export type { MspManagerOptions } from './manager';
 export { OrgMsp } from './org-msp';
 export { Identity } from './identity';
 export { ChannelPolicies } from './channel-policies';
-export { evaluateSignaturePolicy, compileSignaturePolicy, validIdentities } from './signature-policy';
+export {
+  evaluateSignaturePolicy,
+  compileSignaturePolicy,
+  satisfiesSignaturePolicy,
+  validIdentities,
+} from './signature-policy';
 export type { CompiledSignaturePolicy } from './signature-policy';
 export {
   verifySignature,

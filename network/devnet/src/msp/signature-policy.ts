@@ -119,19 +119,20 @@ export function validIdentities(signedData: readonly SignedData[], msps: MspMana
   return identities;
 }
 
-/** Compiled forms of the policy envelopes evaluated so far: a chaincode's policy is checked for every transaction. */
-const compiledPolicies = new WeakMap<common.SignaturePolicyEnvelope, CompiledSignaturePolicy>();
+/** Whether the valid, distinct signers of `signedData` satisfy an already compiled policy. */
+export function satisfiesSignaturePolicy(
+  policy: CompiledSignaturePolicy,
+  signedData: readonly SignedData[],
+  msps: MspManager,
+): boolean {
+  const identities = validIdentities(signedData, msps);
+  return policy(identities, new Array<boolean>(identities.length).fill(false));
+}
 
 export function evaluateSignaturePolicy(
   envelope: common.SignaturePolicyEnvelope,
   signedData: readonly SignedData[],
   msps: MspManager,
 ): boolean {
-  let policy = compiledPolicies.get(envelope);
-  if (!policy) {
-    policy = compileSignaturePolicy(envelope);
-    compiledPolicies.set(envelope, policy);
-  }
-  const identities = validIdentities(signedData, msps);
-  return policy(identities, new Array<boolean>(identities.length).fill(false));
+  return satisfiesSignaturePolicy(compileSignaturePolicy(envelope), signedData, msps);
 }
