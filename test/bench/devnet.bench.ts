@@ -57,7 +57,11 @@ async function coldStart(): Promise<{ wallMs: number; reportedMs: number }> {
 
 function runClient(job: ClientJob): Promise<ClientResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, 'gateway-client.js'), { stdio: 'inherit' });
+    // The client runs with this process's Node options (fork's default, spelled out): see nodeOptions().
+    const child = fork(path.join(__dirname, 'gateway-client.js'), {
+      stdio: 'inherit',
+      execArgv: process.execArgv,
+    });
     child.once('message', (msg: ClientResult | { error: string }) =>
       'error' in msg ? reject(new Error(msg.error)) : resolve(msg),
     );
@@ -181,7 +185,7 @@ export async function devnetBenchmarks(size: BenchSize, tick: (label: string) =>
         'tx/block': round1(result.committed / Math.max(1, blocks)),
         'in flight': size.concurrency,
         ...cpu,
-        'devnet node options': nodeOptions(),
+        'node options (devnet, client)': nodeOptions(),
         'target tps': commitWatch === 'events' ? 1000 : '-',
       });
       if (result.failed > 0)
@@ -199,9 +203,12 @@ export async function devnetBenchmarks(size: BenchSize, tick: (label: string) =>
   return rows;
 }
 
-/** The devnet runs in this process: its V8 options (`npm run bench` passes DEVNET_NODE_OPTIONS). */
+/**
+ * The devnet runs in this process and the client in a fork of it, both with this process's Node options
+ * (`npm run bench` passes DEVNET_NODE_OPTIONS).
+ */
 function nodeOptions(): string {
-  return process.execArgv.filter((a) => a.startsWith('--max-')).join(' ') || 'none';
+  return process.execArgv.join(' ') || 'none';
 }
 
 function round1(n: number): number {
@@ -275,7 +282,7 @@ async function twoEndorsersWithTls(size: BenchSize, tick: (label: string) => voi
         'p99 ms': round1(percentile(result.latenciesMs, 99)),
         'in flight': 100,
         ...cpu,
-        'devnet node options': nodeOptions(),
+        'node options (devnet, client)': nodeOptions(),
         'real Fabric 2.5.12 tps': fabric,
         'target tps': 2 * fabric,
       });

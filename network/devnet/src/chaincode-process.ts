@@ -44,6 +44,9 @@ export class ChaincodeProcess {
       process.execPath,
       [
         '--no-deprecation',
+        // V8's GC helper threads cost a chaincode server more CPU than they save it on a small machine
+        // shared with the devnet and its clients (see DEVNET_NODE_OPTIONS).
+        '--single-threaded-gc',
         '--require',
         path.join(__dirname, 'chaincode-watchdog.js'),
         '--require',

@@ -23,7 +23,8 @@ export function newGrpcServer(
   options: grpc.ServerOptions,
   windowBytes = SERVER_FLOW_CONTROL_WINDOW,
 ): { server: grpc.Server; windowApplied: boolean } {
-  const server = new grpc.Server(options);
+  // Channelz keeps per-call and per-socket counters for a channelz service the devnet does not expose.
+  const server = new grpc.Server({ 'grpc.enable_channelz': 0, ...options });
   const internals = server as unknown as ServerInternals;
   const create = internals.createHttp2Server;
   const common = internals.commonServerOptions;
