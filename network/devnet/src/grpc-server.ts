@@ -23,8 +23,9 @@ export function newGrpcServer(
   options: grpc.ServerOptions,
   windowBytes = SERVER_FLOW_CONTROL_WINDOW,
 ): { server: grpc.Server; windowApplied: boolean } {
-  // Channelz keeps per-call and per-socket counters for a channelz service the devnet does not expose.
-  const server = new grpc.Server({ 'grpc.enable_channelz': 0, ...options });
+  // Channelz stays on although the devnet exposes no channelz service: grpc-js 1.14 tracks the sessions
+  // forceShutdown() destroys only in channelz mode, so without it stop() hung on an open Deliver stream.
+  const server = new grpc.Server(options);
   const internals = server as unknown as ServerInternals;
   const create = internals.createHttp2Server;
   const common = internals.commonServerOptions;
