@@ -1,9 +1,10 @@
-import { fork, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEVNET_NODE_OPTIONS } from '../../network/devnet/src/config';
 import { startDevnet } from '../../network/devnet/src/devnet';
+import { forkHelper, nextMessage } from './api.bench';
 import type { ClientJob, ClientResult } from './gateway-client';
 import { REPO_ROOT } from '../support/repo-root';
 import { childProcesses, cpuWindow, peakRssMiB, percentile } from './stats';
@@ -56,18 +57,11 @@ async function coldStart(): Promise<{ wallMs: number; reportedMs: number }> {
 }
 
 function runClient(job: ClientJob): Promise<ClientResult> {
-  return new Promise((resolve, reject) => {
-    // The client runs with this process's Node options (fork's default, spelled out): see nodeOptions().
-    const child = fork(path.join(__dirname, 'gateway-client.js'), {
-      stdio: 'inherit',
-      execArgv: process.execArgv,
-    });
-    child.once('message', (msg: ClientResult | { error: string }) =>
-      'error' in msg ? reject(new Error(msg.error)) : resolve(msg),
-    );
-    child.once('exit', (code) => code !== 0 && reject(new Error(`client exited with ${code}`)));
-    child.send(job);
-  });
+  // The client runs with this process's Node options: see nodeOptions().
+  const child = forkHelper('gateway-client.js', process.execArgv);
+  const result = nextMessage<ClientResult>(child, () => true);
+  child.send(job);
+  return result;
 }
 
 interface CpuColumns {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { CHAINCODE_NODE_OPTIONS } from './config';
 
 export interface ChaincodeProcessOptions {
   /** Chaincode package folder (its package.json `main` is what fabric-contract-api loads). */
@@ -44,9 +45,7 @@ export class ChaincodeProcess {
       process.execPath,
       [
         '--no-deprecation',
-        // V8's GC helper threads cost a chaincode server more CPU than they save it on a small machine
-        // shared with the devnet and its clients (see DEVNET_NODE_OPTIONS).
-        '--single-threaded-gc',
+        ...CHAINCODE_NODE_OPTIONS,
         '--require',
         path.join(__dirname, 'chaincode-watchdog.js'),
         '--require',

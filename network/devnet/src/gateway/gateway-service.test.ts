@@ -93,6 +93,23 @@ function gatewayOn(local: Endorser, endorsers: readonly Endorser[]): GatewayServ
   });
 }
 
+/** Endorses `key`, checks it took exactly one endorsement per organisation, returns the two calls in order. */
+async function endorseOncePerOrg(
+  service: GatewayService,
+  calls: Call[],
+  key: string,
+): Promise<[Call | undefined, Call | undefined]> {
+  calls.length = 0;
+  const response = await service.endorse(endorseRequest(key));
+  assert.ok(response.getPreparedTransaction(), `the transaction writing ${key} is endorsed`);
+  assert.deepEqual(
+    calls.map((c) => c.peer),
+    ['peer0.Org1MSP', 'peer0.Org2MSP'],
+    'exactly one endorsement per organisation',
+  );
+  return [calls[0], calls[1]];
+}
+
 void describe('gateway endorsement planning', () => {
   after(() => {
     fabric.close();
@@ -107,27 +124,13 @@ void describe('gateway endorsement planning', () => {
     const org2 = fakeEndorser('Org2MSP', calls, tick);
     const service = gatewayOn(org1, [org1, org2]);
 
-    const first = await service.endorse(endorseRequest('k1'));
-    assert.ok(first.getPreparedTransaction(), 'the first transaction is endorsed');
-    const [local, remote] = calls;
-    assert.deepEqual(
-      calls.map((c) => c.peer),
-      ['peer0.Org1MSP', 'peer0.Org2MSP'],
-    );
+    const [local, remote] = await endorseOncePerOrg(service, calls, 'k1');
     assert.ok(
       remote && local?.finished !== undefined && remote.started > local.finished,
       'with no layout known yet, Org2 is asked after the local peer answered',
     );
 
-    calls.length = 0;
-    const second = await service.endorse(endorseRequest('k2'));
-    assert.ok(second.getPreparedTransaction(), 'the second transaction is endorsed');
-    const [local2, remote2] = calls;
-    assert.deepEqual(
-      calls.map((c) => c.peer),
-      ['peer0.Org1MSP', 'peer0.Org2MSP'],
-      'still exactly one endorsement per organisation',
-    );
+    const [local2, remote2] = await endorseOncePerOrg(service, calls, 'k2');
     assert.ok(
       remote2 && local2?.finished !== undefined && remote2.started < local2.finished,
       'with the layout known, Org2 is asked while the local peer is still endorsing',
