@@ -36,8 +36,22 @@ for (const g of only) {
 }
 
 const devnetSize: BenchSize = smoke
-  ? { coldStarts: 1, writes: 400, defaultSignerWrites: 200, concurrency: 64, twoEndorserWrites: 200 }
-  : { coldStarts: 3, writes: 20_000, defaultSignerWrites: 3_000, concurrency: 256, twoEndorserWrites: 8_000 };
+  ? {
+      coldStarts: 1,
+      writes: 200,
+      writeRuns: 2,
+      defaultSignerWrites: 200,
+      concurrency: 64,
+      twoEndorserWrites: 200,
+    }
+  : {
+      coldStarts: 3,
+      writes: 8_000,
+      writeRuns: 3,
+      defaultSignerWrites: 3_000,
+      concurrency: 256,
+      twoEndorserWrites: 8_000,
+    };
 
 const apiSize: ApiBenchSize = smoke
   ? {
@@ -128,7 +142,7 @@ interface GroupRun {
 
 const groups: Record<Group, GroupRun> = {
   devnet: {
-    steps: devnetSize.coldStarts + 7,
+    steps: devnetSize.coldStarts + devnetSize.writeRuns + 6,
     run: (tick) => devnetBenchmarks(devnetSize, tick),
   },
   api: {
