@@ -7,6 +7,7 @@ import { Committer } from './peer/committer';
 import type { ChannelLedger } from './ledger/ledger';
 import type { TxLocation } from './ledger/types';
 import { parseTransaction } from './ledger/txparse';
+import { NewestBlocks } from './ledger/newest-blocks';
 import {
   ChannelPolicies,
   MspManager,
@@ -26,7 +27,8 @@ export interface ChannelRuntimeOptions {
   readonly onCommitError?: (err: Error) => void;
 }
 
-const PARSED_CACHE = 256;
+/** Blocks kept parsed for the event streams that follow the head (see NewestBlocks for why so few). */
+const PARSED_BLOCKS = 16;
 
 /**
  * One channel as the devnet's peers see it: the ledger they share, the MSPs and policies from its config
@@ -43,7 +45,7 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
   /** Each chaincode's own endorsement policy, compiled when it is defined (checked for every transaction). */
   readonly #endorsementPolicies = new Map<string, CompiledSignaturePolicy>();
   readonly #txWaiters = new Map<string, ((loc: TxLocation) => void)[]>();
-  readonly #parsed = new Map<number, ParsedBlock>();
+  readonly #parsed = new NewestBlocks<ParsedBlock>(PARSED_BLOCKS);
   readonly #unsubscribe: () => void;
   readonly state: StateReader;
 
@@ -216,11 +218,7 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
   }
 
   #cacheParsed(number: number, parsed: ParsedBlock): void {
-    this.#parsed.set(number, parsed);
-    if (this.#parsed.size > PARSED_CACHE) {
-      const oldest = this.#parsed.keys().next().value;
-      if (oldest !== undefined) this.#parsed.delete(oldest);
-    }
+    this.#parsed.offer(number, parsed, this.#ledger.height);
   }
 
   // ---- ChannelAccess ----
