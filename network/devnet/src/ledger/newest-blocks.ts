@@ -5,7 +5,8 @@
  * Only the newest `limit` blocks below the current height are kept, and a value for an older block (a reader
  * catching up from far behind) is never stored, so catching up cannot push out the head. The limit stays small
  * on purpose: whatever is kept here outlives V8's young generation, and holding 256 parsed blocks
- * (~13,000 transactions under load) cost the devnet ~6 % of its throughput in garbage collection.
+ * (~13,000 transactions under load) cost the devnet ~7 % more CPU per transaction, in garbage collection,
+ * and ~230 MiB of memory.
  */
 export class NewestBlocks<T> {
   readonly #limit: number;
