@@ -109,7 +109,7 @@ async function measuredRun(job: ClientJob): Promise<{ result: ClientResult; cpu:
  * throughput; the client's share of one core shows when the client, rather than the network, is the limit.
  */
 function cpuColumns(runs: readonly CpuSpent[]): CpuColumns {
-  const total = (f: (r: CpuSpent) => number) => runs.reduce((sum, r) => sum + f(r), 0);
+  const total = (f: (r: CpuSpent) => number) => sum(runs.map(f));
   const committed = total((r) => r.committed);
   const perTx = (cpuS: number) =>
     !Number.isFinite(cpuS) || committed === 0 ? '?' : ((cpuS * 1000) / committed).toFixed(2);
