@@ -41,9 +41,11 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
   readonly msps: MspManager;
   readonly #ledger: ChannelLedger;
   readonly #policies: ChannelPolicies;
-  readonly #chaincodes = new Map<string, ChaincodeDefinition>();
-  /** Each chaincode's own endorsement policy, compiled when it is defined (checked for every transaction). */
-  readonly #endorsementPolicies = new Map<string, CompiledSignaturePolicy>();
+  /** Each definition with its own endorsement policy compiled when defined (checked for every transaction). */
+  readonly #chaincodes = new Map<
+    string,
+    { readonly definition: ChaincodeDefinition; readonly policy?: CompiledSignaturePolicy }
+  >();
   readonly #txWaiters = new Map<string, ((loc: TxLocation) => void)[]>();
   readonly #parsed = new NewestBlocks<ParsedBlock>(PARSED_BLOCKS);
   readonly #unsubscribe: () => void;
@@ -98,11 +100,15 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
     };
     this.#unsubscribe = ledger.onBlockCommitted((block, info) => {
       // Event streams read the newest blocks: keep them parsed.
-      this.#cacheParsed(info.blockNumber, {
-        block,
-        transactions: info.transactions,
-        validationCodes: info.validationCodes,
-      });
+      this.#parsed.offer(
+        info.blockNumber,
+        {
+          block,
+          transactions: info.transactions,
+          validationCodes: info.validationCodes,
+        },
+        ledger.height,
+      );
       this.#onCommitted(block, info.txIds, info.validationCodes);
     });
   }
@@ -112,22 +118,17 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
   }
 
   chaincode(name: string): ChaincodeDefinition | undefined {
-    return this.#chaincodes.get(name);
+    return this.#chaincodes.get(name)?.definition;
   }
 
   defineChaincode(definition: ChaincodeDefinition): void {
-    this.#chaincodes.set(definition.name, definition);
-    if (definition.endorsementPolicy) {
-      this.#endorsementPolicies.set(
-        definition.name,
-        compileSignaturePolicy(
-          definition.endorsementPolicy,
-          `chaincode ${definition.name} endorsement policy`,
-        ),
-      );
-    } else {
-      this.#endorsementPolicies.delete(definition.name);
-    }
+    const { name, endorsementPolicy } = definition;
+    this.#chaincodes.set(name, {
+      definition,
+      ...(endorsementPolicy
+        ? { policy: compileSignaturePolicy(endorsementPolicy, `chaincode ${name} endorsement policy`) }
+        : {}),
+    });
   }
 
   async hasTxId(txId: string): Promise<boolean> {
@@ -213,12 +214,8 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
         }
       }),
     };
-    this.#cacheParsed(number, parsed);
-    return parsed;
-  }
-
-  #cacheParsed(number: number, parsed: ParsedBlock): void {
     this.#parsed.offer(number, parsed, this.#ledger.height);
+    return parsed;
   }
 
   // ---- ChannelAccess ----
@@ -272,9 +269,9 @@ export class ChannelRuntime implements ChannelView, ChannelAccess {
   }
 
   checkEndorsement(chaincodeName: string, endorsements: SignedData[]): string | undefined {
-    const definition = this.#chaincodes.get(chaincodeName);
-    if (!definition) return `chaincode ${chaincodeName} is not defined on channel ${this.channelId}`;
-    const policy = this.#endorsementPolicies.get(chaincodeName);
+    const defined = this.#chaincodes.get(chaincodeName);
+    if (!defined) return `chaincode ${chaincodeName} is not defined on channel ${this.channelId}`;
+    const { definition, policy } = defined;
     const satisfied = policy
       ? satisfiesSignaturePolicy(policy, endorsements, this.msps)
       : this.#policies.evaluate('/Channel/Application/Endorsement', endorsements);
